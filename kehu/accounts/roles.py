@@ -1,0 +1,90 @@
+"""The roles of SPEC §9 as Django groups with model permissions.
+
+Groups are created with their permissions when missing, after every ``migrate``; a group an
+administrator has since edited is left as it is.
+"""
+
+from django.utils.translation import gettext_noop
+
+MASTERDATA_MODELS = [
+    "codingscheme",
+    "customerclass",
+    "region",
+    "industry",
+    "department",
+    "salesperson",
+    "currency",
+    "paymentterms",
+    "shippingmethod",
+    "creditgrade",
+]
+CUSTOMER_MODELS = [
+    "customer",
+    "contact",
+    "deliveryaddress",
+    "bankaccount",
+    "qualificationdocument",
+    "tag",
+]
+CUSTOMER_CHILDREN = ["contact", "deliveryaddress", "bankaccount", "qualificationdocument", "tag"]
+
+
+def _perms(app, models, actions):
+    return [f"{app}.{action}_{model}" for model in models for action in actions]
+
+
+ALL = ("add", "change", "delete", "view")
+
+# Role names are stored in English (stable keys) and translated for display.
+ROLES = {
+    gettext_noop("administrator"): "__all__",
+    gettext_noop("sales manager"): (
+        _perms("masterdata", MASTERDATA_MODELS, ("view",))
+        + _perms("masterdata", ["industry", "salesperson", "shippingmethod"], ALL)
+        + _perms("customers", CUSTOMER_MODELS, ALL)
+        + ["customers.view_userfield"]
+    ),
+    gettext_noop("salesperson"): (
+        _perms("masterdata", MASTERDATA_MODELS, ("view",))
+        + _perms("customers", ["customer"], ("add", "change", "view"))
+        + _perms("customers", CUSTOMER_CHILDREN, ALL)
+        + ["customers.view_userfield"]
+    ),
+    gettext_noop("credit controller"): (
+        _perms("masterdata", MASTERDATA_MODELS, ("view",))
+        + _perms("masterdata", ["creditgrade", "paymentterms"], ALL)
+        + _perms("customers", ["customer"], ("change", "view"))
+        + _perms("customers", CUSTOMER_CHILDREN, ("view",))
+        + ["customers.change_customer_credit", "customers.view_userfield"]
+    ),
+    gettext_noop("auditor"): (
+        _perms("masterdata", MASTERDATA_MODELS, ("view",))
+        + _perms("customers", CUSTOMER_MODELS, ("view",))
+        + ["customers.view_userfield"]
+    ),
+}
+KEHU_APPS = ("masterdata", "customers", "accounts")
+
+
+def roles_seed(*, using="default"):
+    """Create each missing role group with its permissions. Idempotent."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    wanted_all = Permission.objects.using(using).filter(content_type__app_label__in=KEHU_APPS)
+    for name, perms in ROLES.items():
+        group, created = Group.objects.using(using).get_or_create(name=name)
+        if not created:
+            continue
+        if perms == "__all__":
+            group.permissions.set(wanted_all)
+            continue
+        wanted = Q()
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.using(using).filter(wanted))
+
+
+def roles_seed_after_migrate(sender, using="default", **kwargs):
+    roles_seed(using=using)

@@ -1,0 +1,55 @@
+"""The ``kehu`` console script: Kehu's own commands in front of Django's management commands."""
+
+import os
+import sys
+
+COMMANDS = {
+    "init": "Create or migrate the database and create the administrator.",
+    "serve": "Serve Kehu with gunicorn (--host, --port).",
+    "demo": "Load the demo data (trees, lists, users of each role, ~200 customers).",
+    "user": "Create and list users: kehu user create USERNAME --role ROLE.",
+    "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
+    "manage": "Run any Django management command: kehu manage COMMAND ...",
+}
+
+
+def _usage() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: kehu COMMAND [options]",
+        "",
+        "Kehu (客户): customer management for ERP sales.",
+        "",
+    ]
+    lines.append("commands:")
+    lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()]
+    lines += ["", "Run 'kehu COMMAND --help' for a command's options."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.settings")
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    if argv[0] == "--version":
+        from kehu import __version__
+
+        print(f"kehu {__version__}")
+        return 0
+    command = argv[0]
+    if command not in COMMANDS:
+        print(f"kehu: unknown command '{command}'\n\n{_usage()}", file=sys.stderr)
+        return 2
+    from django.core.management import execute_from_command_line
+
+    if command == "manage":
+        execute_from_command_line(["kehu manage", *argv[1:]])
+    else:
+        execute_from_command_line(["kehu", *argv])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Abstract bases shared by every app's models."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.text import text_problem
+
+
+class TimeStampedModel(models.Model):
+    """A model that knows when it was created and last changed.
+
+    ``clean_fields`` also refuses text that no database can store faithfully (NUL characters,
+    lone surrogates), so such input is a field error instead of a server error.
+    """
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None):
+        errors = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if exclude and field.name in exclude:
+                continue
+            problem = text_problem(getattr(self, field.attname, None))
+            if problem:
+                errors.setdefault(field.name, []).append(ValidationError(problem, code="bad_text"))
+        if errors:
+            raise ValidationError(errors)
+
+
+class CodedItem(TimeStampedModel):
+    """A row of a small coded list (industry, currency, credit grade...)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"

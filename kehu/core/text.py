@@ -1,0 +1,27 @@
+"""Checks on free text that every input path applies."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+def text_problem(value):
+    """Return why ``value`` cannot be stored, or None.
+
+    PostgreSQL refuses NUL characters in text and JSON, and lone surrogates cannot be encoded
+    as UTF-8 by any backend; both would otherwise surface as server errors.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return _("Text must not contain NUL characters.")
+        if any("\ud800" <= ch <= "\udfff" for ch in value):
+            return _("Text contains invalid characters.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problem = text_problem(key) or text_problem(item)
+            if problem:
+                return problem
+    elif isinstance(value, list | tuple):
+        for item in value:
+            problem = text_problem(item)
+            if problem:
+                return problem
+    return None

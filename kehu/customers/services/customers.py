@@ -1,0 +1,333 @@
+"""Creating, changing, deactivating and deleting customers (SPEC §2)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.errors import ConflictError
+from kehu.core.text import text_problem
+from kehu.core.usage import describe_usage, protected_relations
+from kehu.customers import fields
+from kehu.customers.mnemonic import mnemonic_for
+from kehu.customers.models import Customer, Tag
+from kehu.customers.services.children import (
+    CHILD_KINDS,
+    child_build,
+    children_check_flags,
+    children_save_new,
+)
+from kehu.customers.services.references import resolve_reference
+from kehu.customers.services.user_fields import user_field_values_clean
+from kehu.customers.validators import validate_credit_code
+
+MAX_HEAD_OFFICE_DEPTH = 50
+TAG_MAX = 50
+MAX_TAGS = 50
+
+
+def customer_transactions(customer: Customer) -> list[tuple[str, int]]:
+    """Documents that refer to the customer (orders, invoices... as those apps add them).
+
+    Any model that protects customers from deletion counts, except the customer's own branches.
+    """
+    found = []
+    for rel in protected_relations(Customer):
+        if rel.related_model is Customer:
+            continue
+        count = rel.related_model._base_manager.filter(**{rel.field.name: customer}).count()
+        if count:
+            found.append((str(rel.related_model._meta.verbose_name_plural), count))
+    return found
+
+
+def _check_unknown(data: dict) -> None:
+    unknown = [key for key in data if key not in fields.INPUT_FIELDS]
+    if unknown:
+        system = set(fields.SYSTEM_FIELDS)
+        raise ValidationError(
+            {
+                key: ValidationError(
+                    _("Maintained by the system; it cannot be set.")
+                    if key in system
+                    else _("Unknown field."),
+                    code="read_only" if key in system else "unknown_field",
+                )
+                for key in unknown
+            }
+        )
+
+
+def _clean_tags(value) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list | tuple):
+        raise ValidationError({"tags": _("Give a list of tag names.")})
+    names = []
+    for name in value:
+        if not isinstance(name, str) or not name.strip() or len(name.strip()) > TAG_MAX:
+            raise ValidationError(
+                {"tags": _("A tag is a text of 1 to %(max)d characters.") % {"max": TAG_MAX}}
+            )
+        if text_problem(name):
+            raise ValidationError({"tags": text_problem(name)})
+        if name.strip() not in names:
+            names.append(name.strip())
+    if len(names) > MAX_TAGS:
+        raise ValidationError({"tags": _("At most %(max)d tags.") % {"max": MAX_TAGS}})
+    return names
+
+
+def _set_tags(customer: Customer, names: list[str]) -> None:
+    existing = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in names if n not in existing]
+    Tag.objects.bulk_create(missing, ignore_conflicts=True)
+    customer.tags.set(Tag.objects.filter(name__in=names))
+
+
+def _check_head_office(customer: Customer) -> None:
+    """The head office chain must not loop back to the customer."""
+    parent_id = customer.parent_id
+    seen = set()
+    depth = 0
+    while parent_id is not None:
+        if (customer.pk is not None and parent_id == customer.pk) or parent_id in seen:
+            raise ValidationError(
+                {
+                    "parent_code": ValidationError(
+                        _(
+                            "This head office would make a cycle: it belongs to this customer's "
+                            "own group."
+                        ),
+                        code="cycle",
+                    )
+                }
+            )
+        seen.add(parent_id)
+        depth += 1
+        if depth > MAX_HEAD_OFFICE_DEPTH:
+            raise ValidationError({"parent_code": _("The head-office chain is too deep.")})
+        parent_id = (
+            Customer.objects.filter(pk=parent_id).values_list("parent_id", flat=True).first()
+        )
+
+
+def _apply(customer: Customer, data: dict, errors: dict) -> None:
+    """Copy plain values and resolve references onto ``customer``, collecting field errors."""
+    for key in fields.PLAIN_FIELDS:
+        if key in data:
+            value = data[key]
+            if isinstance(value, str):
+                value = value.strip()
+            field = Customer._meta.get_field(key)
+            if value is None and not field.null:
+                value = "" if field.empty_strings_allowed else field.get_default()
+            if key == "credit_code" and isinstance(value, str):
+                value = value.replace(" ", "").upper()
+            setattr(customer, key, value)
+    for key, (model_field, model) in fields.REFERENCE_FIELDS.items():
+        if key not in data:
+            continue
+        target = Customer if model == "customer" else model
+        current = getattr(customer, model_field) if getattr(customer, f"{model_field}_id") else None
+        try:
+            obj = resolve_reference(target, data[key], current=current)
+        except ValidationError as exc:
+            errors[key] = exc.error_list
+            continue
+        setattr(customer, model_field, obj)
+
+
+def _validate(customer: Customer, errors: dict) -> None:
+    """Field, cross-field and constraint checks, errors keyed by input names."""
+    if customer.customer_class_id is None and "class_code" not in errors:
+        errors["class_code"] = [ValidationError(_("This field is required."), code="required")]
+    try:
+        customer.full_clean(exclude=["customer_class"])
+    except ValidationError as exc:
+        for key, messages in exc.error_dict.items():
+            if key == "__all__" and any(m.code == "name_taken" for m in messages):
+                key = "name"
+            errors.setdefault(fields.MODEL_TO_INPUT.get(key, key), []).extend(messages)
+    if customer.credit_code and customer.country == "CN" and "credit_code" not in errors:
+        try:
+            customer.credit_code = validate_credit_code(customer.credit_code)
+        except ValidationError as exc:
+            errors["credit_code"] = exc.error_list
+    today = timezone.localdate()
+    if isinstance(customer.founded_on, datetime.date) and customer.founded_on > today:
+        errors.setdefault("founded_on", []).append(
+            ValidationError(_("The founding date is in the future."), code="future")
+        )
+    if customer.parent_id and "parent_code" not in errors:
+        try:
+            _check_head_office(customer)
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+
+
+def _build_children(data: dict, errors: dict) -> dict:
+    built = {}
+    for kind in fields.CHILD_LISTS:
+        items = data.get(kind)
+        if items is None:
+            continue
+        if not isinstance(items, list | tuple):
+            errors[kind] = [ValidationError(_("Give a list."), code="invalid")]
+            continue
+        model = CHILD_KINDS[kind][0]
+        rows = []
+        for index, item in enumerate(items):
+            try:
+                rows.append(child_build(kind, instance=model(), data=item))
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for key, messages in exc.error_dict.items():
+                        errors[f"{kind}.{index}.{key}"] = messages
+                else:
+                    errors[f"{kind}.{index}"] = exc.error_list
+        if len(rows) == len(items):
+            try:
+                children_check_flags(kind, rows, f"{kind}.")
+            except ValidationError as exc:
+                errors.update(exc.error_dict)
+        built[kind] = rows
+    return built
+
+
+@transaction.atomic
+def customer_create(*, actor, data: dict) -> Customer:
+    """Create a customer with its contacts, addresses, bank accounts, documents and tags.
+
+    All or nothing: every problem of the customer and its children is reported at once, keyed
+    by field (``contacts.1.email``), and nothing is written unless all is valid.
+    """
+    _check_unknown(data)
+    errors: dict = {}
+    customer = Customer()
+    _apply(customer, data, errors)
+    if not data.get("mnemonic"):
+        customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
+    try:
+        customer.user_fields = user_field_values_clean({}, data.get("user_fields"))
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        tags = _clean_tags(data.get("tags"))
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+        tags = []
+    _validate(customer, errors)
+    children = _build_children(data, errors)
+    if errors:
+        raise ValidationError(errors)
+    customer.created_by = actor if getattr(actor, "pk", None) else None
+    customer.updated_by = customer.created_by
+    customer.save()
+    for kind, rows in children.items():
+        children_save_new(kind, customer=customer, rows=rows)
+    if tags:
+        _set_tags(customer, tags)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor, customer: Customer, data: dict) -> Customer:
+    """Change the given fields of a customer (a partial update).
+
+    The code is fixed once documents refer to the customer. An automatically derived
+    mnemonic follows a changed name; one the user typed stays.
+    """
+    _check_unknown(data)
+    nested = [k for k in fields.CHILD_LISTS if k in data]
+    if nested:
+        raise ValidationError(
+            {k: _("Change contacts, addresses, banks and documents one by one.") for k in nested}
+        )
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    old_code, old_mnemonic = customer.code, customer.mnemonic
+    was_derived = old_mnemonic == mnemonic_for(customer.short_name or customer.name)
+    errors: dict = {}
+    _apply(customer, data, errors)
+    if customer.code != old_code:
+        documents = customer_transactions(customer)
+        if documents:
+            raise ConflictError(
+                _("The customer has %(usage)s: its code can no longer change."),
+                code="code_in_use",
+                field="code",
+                params={"usage": describe_usage(documents)},
+            )
+    follows_name = was_derived if "mnemonic" not in data else not customer.mnemonic
+    if follows_name:
+        customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
+    if "user_fields" in data:
+        try:
+            customer.user_fields = user_field_values_clean(
+                customer.user_fields, data["user_fields"]
+            )
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    tags = None
+    if "tags" in data:
+        try:
+            tags = _clean_tags(data["tags"])
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    _validate(customer, errors)
+    if errors:
+        raise ValidationError(errors)
+    customer.updated_by = actor if getattr(actor, "pk", None) else None
+    customer.version += 1
+    customer.save()
+    if tags is not None:
+        _set_tags(customer, tags)
+    return customer
+
+
+@transaction.atomic
+def customer_deactivate(*, actor, customer: Customer, on: datetime.date | None = None) -> Customer:
+    """Deactivate: the customer stays findable and reportable, but takes no new documents."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.deactivated_on is not None:
+        raise ConflictError(_("The customer is already deactivated."), code="already_deactivated")
+    return customer_update(
+        actor=actor,
+        customer=customer,
+        data={"deactivated_on": on or timezone.localdate()},
+    )
+
+
+@transaction.atomic
+def customer_reactivate(*, actor, customer: Customer) -> Customer:
+    """Reactivate; refused if another active customer has taken the name meanwhile."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.deactivated_on is None:
+        raise ConflictError(_("The customer is active."), code="already_active")
+    return customer_update(actor=actor, customer=customer, data={"deactivated_on": None})
+
+
+@transaction.atomic
+def customer_delete(*, actor, customer: Customer) -> None:
+    """Delete a customer without documents and branches; otherwise deactivate it instead."""
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    documents = customer_transactions(customer)
+    if documents:
+        raise ConflictError(
+            _("The customer has %(usage)s and cannot be deleted; deactivate it instead."),
+            code="has_transactions",
+            params={"usage": describe_usage(documents)},
+        )
+    branches = customer.branches.count()
+    if branches:
+        raise ConflictError(
+            _(
+                "The customer is the head office of other customers (%(count)d) and cannot be "
+                "deleted."
+            ),
+            code="has_branches",
+            params={"count": branches},
+        )
+    customer.delete()

@@ -1,0 +1,50 @@
+"""Resolving the codes in customer data to rows, with field-level errors."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from kehu.masterdata.models import TreeNode
+
+
+def resolve_reference(model, value, *, current=None):
+    """The row of ``model`` whose code (or, when unambiguous, name) is ``value``.
+
+    Empty values clear the reference. An inactive row may stay where it is but is not chosen
+    anew; a tree node must be a leaf.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str | int):
+        raise ValidationError(_("Give the code as text."), code="invalid")
+    text = str(value).strip()
+    obj = model._default_manager.filter(code=text).first()
+    if obj is None and hasattr(model, "name"):
+        by_name = list(model._default_manager.filter(name=text)[:2])
+        if len(by_name) == 1:
+            obj = by_name[0]
+        elif len(by_name) > 1:
+            raise ValidationError(
+                _("“%(value)s” names several entries: give the code."),
+                code="ambiguous",
+                params={"value": text},
+            )
+    if obj is None:
+        raise ValidationError(
+            _("%(model)s “%(value)s” does not exist."),
+            code="does_not_exist",
+            params={"model": model._meta.verbose_name, "value": text},
+        )
+    if obj != current:
+        if getattr(obj, "is_active", True) is False:
+            raise ValidationError(
+                _("%(model)s “%(value)s” is deactivated."),
+                code="inactive",
+                params={"model": model._meta.verbose_name, "value": text},
+            )
+        if isinstance(obj, TreeNode) and not obj.is_leaf:
+            raise ValidationError(
+                _("%(value)s is not a leaf: choose one of its sub-entries."),
+                code="not_leaf",
+                params={"value": obj.code},
+            )
+    return obj

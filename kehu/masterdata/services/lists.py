@@ -1,0 +1,83 @@
+"""The small coded lists of SPEC §1: industries, departments, salespeople, currencies,
+payment terms, shipping methods, credit grades."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.errors import ConflictError
+from kehu.core.models import CodedItem
+from kehu.core.usage import describe_usage, usage_counts
+from kehu.masterdata.models import PaymentTerms
+from kehu.masterdata.services.payment_terms import parse_payment_terms
+
+
+def _apply(item: CodedItem, data: dict) -> None:
+    fields = {f.name for f in item._meta.concrete_fields} | {
+        f.name for f in item._meta.fields if f.is_relation
+    }
+    for key, value in data.items():
+        if key not in fields or key in {"id", "created_at", "updated_at"}:
+            raise ValidationError({key: _("Unknown field.")}, code="unknown_field")
+        if isinstance(value, str):
+            value = value.strip()
+        setattr(item, key, value)
+    if isinstance(item, PaymentTerms):
+        try:
+            item.net_days, item.discounts = parse_payment_terms(item.text)
+        except ValidationError as exc:
+            raise ValidationError({"text": exc.error_list}) from exc
+
+
+def _derived_fields(model) -> set[str]:
+    return {"net_days", "discounts"} if model is PaymentTerms else set()
+
+
+@transaction.atomic
+def coded_item_create(model: type[CodedItem], *, actor, data: dict) -> CodedItem:
+    """Create a row of a small list after validating every field."""
+    unknown = set(data) & _derived_fields(model)
+    if unknown:
+        raise ValidationError({k: _("Derived from the terms text.") for k in unknown})
+    item = model()
+    _apply(item, data)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def coded_item_update(model: type[CodedItem], *, actor, item: CodedItem, data: dict) -> CodedItem:
+    """Change a row; its code is fixed once anything refers to it."""
+    item = model.objects.select_for_update().get(pk=item.pk)
+    unknown = set(data) & _derived_fields(model)
+    if unknown:
+        raise ValidationError({k: _("Derived from the terms text.") for k in unknown})
+    new_code = data.get("code")
+    if new_code is not None and new_code.strip() != item.code:
+        used = usage_counts(item)
+        if used:
+            raise ConflictError(
+                _("%(code)s is used by %(usage)s: its code can no longer change."),
+                code="code_in_use",
+                field="code",
+                params={"code": item.code, "usage": describe_usage(used)},
+            )
+    _apply(item, data)
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def coded_item_delete(model: type[CodedItem], *, actor, item: CodedItem) -> None:
+    """Delete a row that nothing refers to (otherwise deactivate it instead)."""
+    item = model.objects.select_for_update().get(pk=item.pk)
+    used = usage_counts(item)
+    if used:
+        raise ConflictError(
+            _("%(code)s is used by %(usage)s and cannot be deleted; deactivate it instead."),
+            code="in_use",
+            params={"code": item.code, "usage": describe_usage(used)},
+        )
+    item.delete()

@@ -1,0 +1,92 @@
+"""The ``kehu`` command line as a user runs it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from kehu.accounts.services import token_authenticate
+from kehu.cli import main
+
+KEHU = str(Path(sys.executable).with_name("kehu"))
+
+
+def run_kehu(*args, data_dir, stdin=None):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["KEHU_DATA_DIR"] = str(data_dir)
+    return subprocess.run(  # noqa: S603 - our own console script
+        [KEHU, *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_the_commands(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("init", "serve", "demo", "user", "token"):
+        assert f"  {command}" in out
+
+
+def test_an_unknown_command_fails_with_a_message(capsys):
+    assert main(["frobnicate"]) == 2
+    assert "unknown command 'frobnicate'" in capsys.readouterr().err
+
+
+def test_init_creates_the_database_and_the_administrator(tmp_path):
+    result = run_kehu("init", "--admin-password", "A-good-pass-2026", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Database created" in result.stdout
+    assert "Administrator 'admin' created." in result.stdout
+    assert (tmp_path / "kehu.sqlite3").exists()
+
+    again = run_kehu("init", data_dir=tmp_path)
+    assert again.returncode == 0 and "Database migrated" in again.stdout
+
+    token = run_kehu("token", "create", "admin", data_dir=tmp_path)
+    assert token.returncode == 0 and token.stdout.startswith("kehu_")
+
+
+def test_init_refuses_a_weak_password_with_the_reason(tmp_path):
+    result = run_kehu("init", "--admin-password", "123", data_dir=tmp_path)
+    assert result.returncode != 0
+    assert "password" in result.stderr
+
+
+@pytest.mark.django_db
+def test_user_create_with_a_role_and_a_token_that_works(capsys):
+    call_command(
+        "user", "create", "li.lei", "--password", "Sales-pass-2026", "--role", "salesperson"
+    )
+    user = get_user_model().objects.get(username="li.lei")
+    assert list(user.groups.values_list("name", flat=True)) == ["salesperson"]
+    assert user.has_perm("customers.add_customer")
+    assert not user.has_perm("customers.delete_customer")
+
+    call_command("token", "create", "li.lei", "--name", "ERP sync")
+    raw = capsys.readouterr().out.strip().splitlines()[-1]
+    assert token_authenticate(raw) == user
+
+    call_command("token", "revoke", raw[:11])
+    assert token_authenticate(raw) is None
+
+
+@pytest.mark.django_db
+def test_user_create_reports_every_problem():
+    with pytest.raises(CommandError) as info:
+        call_command("user", "create", "bad name!", "--password", "123")
+    assert "username" in str(info.value) and "password" in str(info.value)
+
+
+@pytest.mark.django_db
+def test_a_token_for_an_unknown_user_is_refused():
+    with pytest.raises(CommandError, match="No user 'ghost'"):
+        call_command("token", "create", "ghost")

@@ -30,6 +30,8 @@ def _default_data_dir() -> Path:
 
 
 DATA_DIR = Path(os.environ.get("KEHU_DATA_DIR") or _default_data_dir()).resolve()
+# The SQLite file and collected static files live here; create it so a first run just works.
+(DATA_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = _env_bool("DEBUG")
 PRODUCTION = _env_bool("KEHU_PRODUCTION")
@@ -76,6 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kehu.core.middleware.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "kehu.urls"
@@ -107,7 +110,6 @@ def _database_config() -> dict:
             if not config["TEST"]["NAME"]:
                 del config["TEST"]["NAME"]
         return config
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(DATA_DIR / "kehu.sqlite3"),

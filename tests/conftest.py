@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.utils import translation
 
 from kehu.accounts.services import token_create, user_create
 
@@ -35,6 +36,21 @@ class ApiClient:
 
     def delete(self, path, **extra):
         return self._call("delete", path, **extra)
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages in English, whatever the installation's default language; tests that are
+    about the Chinese catalog activate it themselves."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests that are not about hashing need no such cost."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from kehu.masterdata.models import (
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 CODE_VALIDATOR = RegexValidator(
-    r"^[0-9A-Za-z][0-9A-Za-z._-]*$",
+    r"\A[0-9A-Za-z][0-9A-Za-z._-]*\Z",
     _("Use Latin letters, digits, dot, dash and underscore, starting with a letter or digit."),
 )
 
@@ -86,7 +86,7 @@ class Customer(TimeStampedModel):
         _("country"),
         max_length=2,
         default="CN",
-        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two capital letters of ISO 3166."))],
+        validators=[RegexValidator(r"\A[A-Z]{2}\Z", _("Use the two capital letters of ISO 3166."))],
     )
     credit_code = models.CharField(
         _("unified social credit code"), max_length=30, blank=True, db_index=True
@@ -370,7 +370,7 @@ class BankAccount(CustomerChild):
     account_number = models.CharField(
         _("account number"),
         max_length=40,
-        validators=[RegexValidator(r"^[0-9A-Za-z -]+$", _("Use digits, letters and spaces."))],
+        validators=[RegexValidator(r"\A[0-9A-Za-z -]+\Z", _("Use digits, letters and spaces."))],
     )
     is_default = models.BooleanField(_("default"), default=False)
 
@@ -388,6 +388,7 @@ class BankAccount(CustomerChild):
             models.UniqueConstraint(
                 fields=["customer", "account_number"],
                 name="bank_account_unique_per_customer",
+                violation_error_code="duplicate_account",
                 violation_error_message=_("This customer already has this account number."),
             ),
         ]
@@ -443,7 +444,7 @@ class UserField(TimeStampedModel):
         _("key"),
         max_length=40,
         unique=True,
-        validators=[RegexValidator(r"^[a-z][a-z0-9_]*$", _("Lower-case letters, digits and _."))],
+        validators=[RegexValidator(r"\A[a-z][a-z0-9_]*\Z", _("Lower-case letters, digits and _."))],
     )
     label_zh = models.CharField(_("label (Chinese)"), max_length=50)
     label_en = models.CharField(_("label (English)"), max_length=50)

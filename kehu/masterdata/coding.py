@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 MAX_LEVELS = 9
 MAX_SEGMENT = 9
 MAX_CODE_LENGTH = 40
-CODE_PATTERN = re.compile(r"^[0-9A-Za-z]+$")
+CODE_PATTERN = re.compile(r"[0-9A-Za-z]+")
 
 
 def parse_segments(text: str) -> tuple[int, ...]:
@@ -59,7 +59,7 @@ def code_lengths(segments: tuple[int, ...]) -> list[int]:
 
 def level_of(code: str, segments: tuple[int, ...]) -> int:
     """The level (1-based) of ``code`` under the scheme; raise ``ValidationError`` if none fits."""
-    if not code or not CODE_PATTERN.match(code):
+    if not code or not CODE_PATTERN.fullmatch(code):
         raise ValidationError(
             _("A code consists of digits and Latin letters only."), code="invalid_code"
         )

@@ -139,7 +139,9 @@ class Currency(CodedItem):
         _("code"),
         max_length=3,
         unique=True,
-        validators=[RegexValidator(r"^[A-Z]{3}$", _("Use the three capital letters of ISO 4217."))],
+        validators=[
+            RegexValidator(r"\A[A-Z]{3}\Z", _("Use the three capital letters of ISO 4217."))
+        ],
     )
     symbol = models.CharField(_("symbol"), max_length=8, blank=True)
     decimals = models.PositiveSmallIntegerField(

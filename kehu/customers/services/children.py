@@ -65,6 +65,38 @@ def child_build(kind: str, *, instance: CustomerChild, data: dict) -> CustomerCh
     return instance
 
 
+# Constraint violations (reported by Django under "__all__") and the field they are about.
+CONSTRAINT_FIELDS = {"duplicate_account": "account_number"}
+
+
+def _constraint_errors_by_field(exc: ValidationError) -> dict:
+    errors: dict = {}
+    for key, messages in exc.update_error_dict({}).items():
+        for message in messages:
+            field = CONSTRAINT_FIELDS.get(message.code, key) if key == "__all__" else key
+            errors.setdefault(field, []).append(message)
+    return errors
+
+
+def children_check_duplicates(kind: str, rows: list[CustomerChild], prefix: str) -> None:
+    """Refuse two new bank accounts of one customer with the same number."""
+    if kind != "bank_accounts":
+        return
+    seen = set()
+    for index, row in enumerate(rows):
+        if row.account_number in seen:
+            raise ValidationError(
+                {
+                    f"{prefix}{index}.account_number": [
+                        ValidationError(
+                            _("This account number is given twice."), code="duplicate_account"
+                        )
+                    ]
+                }
+            )
+        seen.add(row.account_number)
+
+
 def children_check_flags(kind: str, rows: list[CustomerChild], prefix: str) -> None:
     """Refuse two rows of one list that both claim the primary/default flag."""
     _model, _accepted, flag = CHILD_KINDS[kind]
@@ -91,7 +123,7 @@ def _save(kind: str, row: CustomerChild) -> CustomerChild:
     try:
         row.validate_constraints()
     except ValidationError as exc:
-        raise ValidationError(exc.error_dict if hasattr(exc, "error_dict") else exc) from exc
+        raise ValidationError(_constraint_errors_by_field(exc)) from exc
     row.save()
     return row
 
@@ -126,6 +158,7 @@ def children_save_new(kind: str, *, customer: Customer, rows: list[CustomerChild
 __all__ = [
     "CHILD_KINDS",
     "child_build",
+    "children_check_duplicates",
     "children_check_flags",
     "children_save_new",
     "customer_child_create",

@@ -16,6 +16,7 @@ from kehu.customers.models import Customer, Tag
 from kehu.customers.services.children import (
     CHILD_KINDS,
     child_build,
+    children_check_duplicates,
     children_check_flags,
     children_save_new,
 )
@@ -191,6 +192,7 @@ def _build_children(data: dict, errors: dict) -> dict:
         if len(rows) == len(items):
             try:
                 children_check_flags(kind, rows, f"{kind}.")
+                children_check_duplicates(kind, rows, f"{kind}.")
             except ValidationError as exc:
                 errors.update(exc.error_dict)
         built[kind] = rows

@@ -122,6 +122,7 @@ def _in_use(key: str) -> bool:
 @transaction.atomic
 def user_field_create(*, actor, data: dict) -> UserField:
     """Define a new field; it appears on every customer at once, no schema change needed."""
+    data = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
     definition = UserField(**data)
     definition.full_clean()
     _check_choices(definition)

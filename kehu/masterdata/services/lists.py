@@ -12,16 +12,46 @@ from kehu.masterdata.models import PaymentTerms
 from kehu.masterdata.services.payment_terms import parse_payment_terms
 
 
+def _related(field, value):
+    """The row a foreign key given as text names: by code, or a login by its username."""
+    model = field.related_model
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, model):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(_("Give the code as text."), code="invalid")
+    lookup = getattr(model, "USERNAME_FIELD", "code")
+    obj = model._default_manager.filter(**{lookup: value.strip()}).first()
+    if obj is None:
+        raise ValidationError(
+            _("%(model)s “%(value)s” does not exist."),
+            code="does_not_exist",
+            params={"model": model._meta.verbose_name, "value": value.strip()},
+        )
+    return obj
+
+
 def _apply(item: CodedItem, data: dict) -> None:
     fields = {f.name for f in item._meta.concrete_fields} | {
         f.name for f in item._meta.fields if f.is_relation
     }
+    errors = {}
     for key, value in data.items():
         if key not in fields or key in {"id", "created_at", "updated_at"}:
             raise ValidationError({key: _("Unknown field.")}, code="unknown_field")
-        if isinstance(value, str):
+        field = item._meta.get_field(key)
+        if field.is_relation:
+            try:
+                value = _related(field, value)
+            except ValidationError as exc:
+                errors[key] = exc.error_list
+                continue
+        elif isinstance(value, str):
             value = value.strip()
         setattr(item, key, value)
+    if errors:
+        raise ValidationError(errors)
     if isinstance(item, PaymentTerms):
         try:
             item.net_days, item.discounts = parse_payment_terms(item.text)

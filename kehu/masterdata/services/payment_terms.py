@@ -7,8 +7,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_DISCOUNT = re.compile(r"^(\d{1,2}(?:\.\d{1,2})?)/(\d{1,4})$")
-_NET = re.compile(r"^[nN]/(\d{1,4})$")
+_DISCOUNT = re.compile(r"(\d{1,2}(?:\.\d{1,2})?)/(\d{1,4})")
+_NET = re.compile(r"[nN]/(\d{1,4})")
 
 
 def parse_payment_terms(text: str) -> tuple[int, list[dict]]:
@@ -21,7 +21,7 @@ def parse_payment_terms(text: str) -> tuple[int, list[dict]]:
     parts = [p for p in re.split(r"[,;、]", normalised) if p]
     if not parts:
         raise ValidationError(_("Write the terms, for example 2/10,n/30."), code="required")
-    net_match = _NET.match(parts[-1])
+    net_match = _NET.fullmatch(parts[-1])
     if not net_match:
         raise ValidationError(
             _("The terms end with the net days, for example n/30."), code="net_missing"
@@ -29,7 +29,7 @@ def parse_payment_terms(text: str) -> tuple[int, list[dict]]:
     net_days = int(net_match.group(1))
     discounts = []
     for part in parts[:-1]:
-        match = _DISCOUNT.match(part)
+        match = _DISCOUNT.fullmatch(part)
         if not match:
             raise ValidationError(
                 _("“%(part)s” is not a discount such as 2/10 (percent/days)."),

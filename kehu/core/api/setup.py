@@ -1,0 +1,46 @@
+"""Assembles the NinjaAPI: authentication, error handlers and each app's router."""
+
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI, Router
+
+from kehu.core.api.auth import requires
+from kehu.core.api.errors import register_error_handlers
+
+
+def build_api() -> NinjaAPI:
+    """The ``/api/v1/`` API. Every operation needs authentication; the OpenAPI document and
+    the docs page do not."""
+    from kehu.accounts.api import router as accounts_router
+    from kehu.customers.api import router as customers_router
+    from kehu.masterdata.api import router as masterdata_router
+
+    api = NinjaAPI(
+        title="Kehu API",
+        version="1",
+        description="Customer management for ERP sales: master data and the customer archive.",
+        urls_namespace="api-v1",
+        auth=requires(),
+    )
+    register_error_handlers(api)
+    api.add_router("", accounts_router)
+    api.add_router("", masterdata_router)
+    api.add_router("", customers_router)
+    api.add_router("", _unknown_paths())  # last: only what no other route matches
+    return api
+
+
+def _unknown_paths() -> Router:
+    """A JSON 404 for any other path under the API, instead of Django's HTML page."""
+    router = Router()
+
+    @router.api_operation(
+        ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        "/{path:rest}",
+        auth=None,
+        include_in_schema=False,
+    )
+    def unknown_path(request, rest: str):
+        raise Http404(_("There is no such path in the API."))
+
+    return router

@@ -1,0 +1,335 @@
+"""Customer archive endpoints (SPEC §2): customers, their children, user-defined fields, tags.
+
+Views parse with the schemas, read through the selectors (so data scopes apply) and write
+through the services; they hold no rules of their own.
+"""
+
+from dataclasses import dataclass
+
+from ninja import Body, Query, Router, Status
+
+from kehu.core.api.auth import requires
+from kehu.core.api.errors import mark_read_only, with_errors
+from kehu.core.api.lookup import get_or_404
+from kehu.core.api.pagination import PageParams, page_schema, paginate
+from kehu.core.api.schemas import ObjectId, SafeStr
+from kehu.customers import fields, selectors, services
+from kehu.customers.filters import CustomerFilter
+from kehu.customers.models import Customer
+from kehu.customers.schemas import (
+    CHILD_INPUTS,
+    CHILD_OUTPUTS,
+    CHILD_PATCHES,
+    CustomerDetailOut,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    DeactivateIn,
+    TagOut,
+    UserFieldIn,
+    UserFieldOut,
+    UserFieldPatch,
+    customer_detail_out,
+    customer_out,
+)
+from kehu.customers.services.children import CHILD_KINDS
+
+mark_read_only(*fields.SYSTEM_FIELDS, "is_active")
+
+router = Router()
+customers = Router(tags=["customers"])
+
+
+def _detail(request, customer: Customer) -> dict:
+    """The customer as the caller sees it, re-read with every relation in a few queries."""
+    return customer_detail_out(get_or_404(selectors.customer_detail(request.user), pk=customer.pk))
+
+
+def _visible(request, id: int) -> Customer:
+    return get_or_404(selectors.customers_visible_to(request.user), pk=id)
+
+
+@customers.get(
+    "",
+    response=with_errors({200: page_schema(CustomerOut)}),
+    auth=requires("customers.view_customer"),
+    summary="Find customers",
+)
+def customer_list(request, filters: Query[CustomerFilter], page: Query[PageParams]):
+    queryset = filters.apply(selectors.customer_list(request.user))
+    return paginate(queryset, page, customer_out)
+
+
+@customers.post(
+    "",
+    response=with_errors({201: CustomerDetailOut}),
+    auth=requires("customers.add_customer"),
+    summary="Create a customer with its contacts, addresses, bank accounts and documents",
+)
+def customer_create(request, payload: CustomerIn):
+    customer = services.customer_create(
+        actor=request.user, data=payload.model_dump(exclude_unset=True)
+    )
+    return Status(201, _detail(request, customer))
+
+
+@customers.get(
+    "/by-code/{code}",
+    response=with_errors({200: CustomerDetailOut}),
+    auth=requires("customers.view_customer"),
+    summary="Get a customer by its code",
+)
+def customer_by_code(request, code: SafeStr):
+    return customer_detail_out(get_or_404(selectors.customer_detail(request.user), code=code))
+
+
+@customers.get(
+    "/{id}",
+    response=with_errors({200: CustomerDetailOut}),
+    auth=requires("customers.view_customer"),
+    summary="Get a customer",
+)
+def customer_get(request, id: ObjectId):
+    return customer_detail_out(get_or_404(selectors.customer_detail(request.user), pk=id))
+
+
+@customers.patch(
+    "/{id}",
+    response=with_errors({200: CustomerDetailOut}),
+    auth=requires("customers.change_customer"),
+    summary="Change some fields of a customer",
+)
+def customer_update(request, id: ObjectId, payload: CustomerPatch):
+    customer = services.customer_update(
+        actor=request.user,
+        customer=_visible(request, id),
+        data=payload.model_dump(exclude_unset=True),
+    )
+    return _detail(request, customer)
+
+
+@customers.delete(
+    "/{id}",
+    response=with_errors({204: None}),
+    auth=requires("customers.delete_customer"),
+    summary="Delete a customer without documents or branches",
+)
+def customer_delete(request, id: ObjectId):
+    services.customer_delete(actor=request.user, customer=_visible(request, id))
+    return Status(204, None)
+
+
+@customers.post(
+    "/{id}/deactivate",
+    response=with_errors({200: CustomerDetailOut}),
+    auth=requires("customers.change_customer"),
+    summary="Deactivate a customer (it stays findable but takes no new documents)",
+)
+def customer_deactivate(request, id: ObjectId, payload: Body[DeactivateIn | None] = None):
+    customer = services.customer_deactivate(
+        actor=request.user, customer=_visible(request, id), on=payload.on if payload else None
+    )
+    return _detail(request, customer)
+
+
+@customers.post(
+    "/{id}/reactivate",
+    response=with_errors({200: CustomerDetailOut}),
+    auth=requires("customers.change_customer"),
+    summary="Reactivate a deactivated customer",
+)
+def customer_reactivate(request, id: ObjectId):
+    customer = services.customer_reactivate(actor=request.user, customer=_visible(request, id))
+    return _detail(request, customer)
+
+
+# Children: one factory for contacts, addresses, bank accounts and documents ----------------
+
+
+@dataclass(frozen=True)
+class ChildEndpoint:
+    kind: str  # the service's name of the list, as in CHILD_KINDS
+    path: str  # its URL segment
+
+
+CHILD_ENDPOINTS = (
+    ChildEndpoint("contacts", "contacts"),
+    ChildEndpoint("addresses", "addresses"),
+    ChildEndpoint("bank_accounts", "bank-accounts"),
+    ChildEndpoint("documents", "documents"),
+)
+
+
+def add_child_routes(parent: Router, spec: ChildEndpoint) -> None:
+    """``/{id}/<path>`` (list, create) and ``/{id}/<path>/{child_id}`` (get, change, delete)."""
+    kind = spec.kind
+    model = CHILD_KINDS[kind][0]
+    In, Patch, Out = CHILD_INPUTS[kind], CHILD_PATCHES[kind], CHILD_OUTPUTS[kind]
+    label = str(model._meta.verbose_name)
+    tags = [f"customer {spec.path}"]
+
+    def perm(action: str):
+        return requires(f"{model._meta.app_label}.{action}_{model._meta.model_name}")
+
+    def child(request, id: int, child_id: int):
+        customer = _visible(request, id)
+        return get_or_404(selectors.customer_children(customer, kind), pk=child_id)
+
+    @parent.get(
+        f"/{{id}}/{spec.path}",
+        response=with_errors({200: page_schema(Out)}),
+        auth=perm("view"),
+        tags=tags,
+        operation_id=f"customer_{kind}_list",
+        summary=f"List a customer's {model._meta.verbose_name_plural}",
+    )
+    def list_children(request, id: ObjectId, page: Query[PageParams]):
+        return paginate(selectors.customer_children(_visible(request, id), kind), page)
+
+    @parent.post(
+        f"/{{id}}/{spec.path}",
+        response=with_errors({201: Out}),
+        auth=perm("add"),
+        tags=tags,
+        operation_id=f"customer_{kind}_create",
+        summary=f"Add a {label}",
+    )
+    def create_child(request, id: ObjectId, payload: In):
+        row = services.customer_child_create(
+            kind,
+            actor=request.user,
+            customer=_visible(request, id),
+            data=payload.model_dump(exclude_unset=True),
+        )
+        return Status(201, row)
+
+    @parent.get(
+        f"/{{id}}/{spec.path}/{{child_id}}",
+        response=with_errors({200: Out}),
+        auth=perm("view"),
+        tags=tags,
+        operation_id=f"customer_{kind}_get",
+        summary=f"Get a {label}",
+    )
+    def get_child(request, id: ObjectId, child_id: ObjectId):
+        return child(request, id, child_id)
+
+    @parent.patch(
+        f"/{{id}}/{spec.path}/{{child_id}}",
+        response=with_errors({200: Out}),
+        auth=perm("change"),
+        tags=tags,
+        operation_id=f"customer_{kind}_update",
+        summary=f"Change a {label}",
+    )
+    def update_child(request, id: ObjectId, child_id: ObjectId, payload: Patch):
+        return services.customer_child_update(
+            kind,
+            actor=request.user,
+            row=child(request, id, child_id),
+            data=payload.model_dump(exclude_unset=True),
+        )
+
+    @parent.delete(
+        f"/{{id}}/{spec.path}/{{child_id}}",
+        response=with_errors({204: None}),
+        auth=perm("delete"),
+        tags=tags,
+        operation_id=f"customer_{kind}_delete",
+        summary=f"Delete a {label}",
+    )
+    def delete_child(request, id: ObjectId, child_id: ObjectId):
+        services.customer_child_delete(kind, actor=request.user, row=child(request, id, child_id))
+        return Status(204, None)
+
+
+for _spec in CHILD_ENDPOINTS:
+    add_child_routes(customers, _spec)
+
+router.add_router("/customers", customers)
+
+
+# User-defined fields ---------------------------------------------------------------------
+
+user_fields = Router(tags=["user-defined fields"])
+
+
+@user_fields.get(
+    "",
+    response=with_errors({200: page_schema(UserFieldOut)}),
+    auth=requires("customers.view_userfield"),
+    summary="List the user-defined fields",
+)
+def user_field_list(request, page: Query[PageParams]):
+    return paginate(selectors.user_fields(), page)
+
+
+@user_fields.post(
+    "",
+    response=with_errors({201: UserFieldOut}),
+    auth=requires("customers.add_userfield"),
+    summary="Define a user-defined field",
+)
+def user_field_create(request, payload: UserFieldIn):
+    return Status(201, services.user_field_create(actor=request.user, data=payload.model_dump()))
+
+
+@user_fields.get(
+    "/{id}",
+    response=with_errors({200: UserFieldOut}),
+    auth=requires("customers.view_userfield"),
+    summary="Get a user-defined field",
+)
+def user_field_get(request, id: ObjectId):
+    return get_or_404(selectors.user_fields(), pk=id)
+
+
+@user_fields.patch(
+    "/{id}",
+    response=with_errors({200: UserFieldOut}),
+    auth=requires("customers.change_userfield"),
+    summary="Change a user-defined field",
+)
+def user_field_update(request, id: ObjectId, payload: UserFieldPatch):
+    return services.user_field_update(
+        actor=request.user,
+        definition=get_or_404(selectors.user_fields(), pk=id),
+        data=payload.model_dump(exclude_unset=True),
+    )
+
+
+@user_fields.delete(
+    "/{id}",
+    response=with_errors({204: None}),
+    auth=requires("customers.delete_userfield"),
+    summary="Delete a user-defined field that no customer has a value for",
+)
+def user_field_delete(request, id: ObjectId):
+    services.user_field_delete(
+        actor=request.user, definition=get_or_404(selectors.user_fields(), pk=id)
+    )
+    return Status(204, None)
+
+
+router.add_router("/user-fields", user_fields)
+
+
+# Tags ------------------------------------------------------------------------------------
+
+tags_router = Router(tags=["tags"])
+
+
+@tags_router.get(
+    "",
+    response=with_errors({200: page_schema(TagOut)}),
+    auth=requires("customers.view_tag"),
+    summary="List tags",
+)
+def tag_list(request, page: Query[PageParams], q: SafeStr | None = None):
+    queryset = selectors.tags()
+    if q:
+        queryset = queryset.filter(name__icontains=q)
+    return paginate(queryset, page)
+
+
+router.add_router("/tags", tags_router)

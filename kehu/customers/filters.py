@@ -1,0 +1,91 @@
+"""The one query definition of the customer list (SPEC §3): the API, the web list and exports
+parse their parameters into a ``CustomerFilter`` and apply it to a visible queryset."""
+
+from typing import Literal
+
+from django.db.models import F, Q, QuerySet
+from pydantic import BaseModel, Field
+
+from kehu.core.api.schemas import SafeStr
+
+ORDERING_FIELDS = ("code", "name", "short_name", "created_at", "updated_at", "credit_limit")
+CustomerOrdering = Literal[
+    "code",
+    "-code",
+    "name",
+    "-name",
+    "short_name",
+    "-short_name",
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "credit_limit",
+    "-credit_limit",
+]
+CustomerStatus = Literal["active", "deactivated", "all"]
+
+# query parameter -> lookup on Customer (codes of master data; tree codes take the subtree)
+_EXACT_CODES = {
+    "code": "code",
+    "industry": "industry__code",
+    "department": "department__code",
+    "salesperson": "salesperson__code",
+    "credit_grade": "credit_grade__code",
+    "tag": "tags__name",
+}
+_SUBTREE_CODES = {
+    "class_code": "customer_class__code__startswith",
+    "region_code": "region__code__startswith",
+}
+
+
+class CustomerFilter(BaseModel):
+    """Conditions on customers; all optional, combined with AND."""
+
+    q: SafeStr | None = Field(
+        None, max_length=100, description="Part of the code, name, short name or mnemonic."
+    )
+    code: SafeStr | None = Field(None, max_length=30, description="Exact customer code.")
+    class_code: SafeStr | None = Field(
+        None, max_length=40, description="A class and its whole subtree."
+    )
+    region_code: SafeStr | None = Field(
+        None, max_length=40, description="A region and its whole subtree."
+    )
+    industry: SafeStr | None = Field(None, max_length=20, description="Industry code.")
+    department: SafeStr | None = Field(None, max_length=20, description="Department code.")
+    salesperson: SafeStr | None = Field(None, max_length=20, description="Salesperson code.")
+    credit_grade: SafeStr | None = Field(None, max_length=20, description="Credit grade code.")
+    tag: SafeStr | None = Field(None, max_length=50, description="Tag name.")
+    status: CustomerStatus = Field("all", description="Active, deactivated or all customers.")
+    ordering: CustomerOrdering = Field(
+        "code", description="A column, with a leading - for descending order."
+    )
+
+    def apply(self, queryset: QuerySet) -> QuerySet:
+        """``queryset`` narrowed to the conditions and sorted."""
+        if self.q:
+            queryset = queryset.filter(
+                Q(code__icontains=self.q)
+                | Q(name__icontains=self.q)
+                | Q(short_name__icontains=self.q)
+                | Q(mnemonic__icontains=self.q)
+            )
+        for param, lookup in (_EXACT_CODES | _SUBTREE_CODES).items():
+            value = getattr(self, param)
+            if value:
+                queryset = queryset.filter(**{lookup: value})
+        if self.status == "active":
+            queryset = queryset.filter(deactivated_on__isnull=True)
+        elif self.status == "deactivated":
+            queryset = queryset.filter(deactivated_on__isnull=False)
+        # Empty values sort last on every database; the primary key breaks ties, so that
+        # pages never repeat or skip a row.
+        column = F(self.ordering.removeprefix("-"))
+        order = (
+            column.desc(nulls_last=True)
+            if self.ordering.startswith("-")
+            else column.asc(nulls_last=True)
+        )
+        return queryset.order_by(order, "pk")

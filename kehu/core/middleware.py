@@ -30,6 +30,7 @@ class ApiJsonErrorsMiddleware:
                     "errors": {},
                 },
                 status=405,
+                json_dumps_params={"ensure_ascii": False},
             )
             if allowed:
                 json_response["Allow"] = allowed

@@ -271,3 +271,10 @@ def test_a_bank_account_given_twice_in_one_create_is_an_error_on_its_number(api,
     )
     assert response.status_code == 422
     assert "twice" in response.json()["errors"]["bank_accounts.1.account_number"][0]
+
+
+def test_chinese_text_is_sent_as_utf8_characters(api, classes):
+    response = api.get("/api/v1/classes/by-code/0101")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert "分类0101".encode() in response.content

@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kehu
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint check test-sqlite test-postgres postgres browsers bench clean
+.PHONY: run test lint check test-sqlite test-postgres postgres browsers bench clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { \
@@ -60,3 +60,8 @@ browsers:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
+
+## messages: regenerate the translation catalogs (kehu/locale) from the source strings, compile them
+messages: $(VENV)/.installed
+	cd kehu && ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-location --ignore "migrations/*"
+	cd kehu && ../$(BIN)/python ../manage.py compilemessages

@@ -6,6 +6,7 @@ through the services; they hold no rules of their own.
 
 from dataclasses import dataclass
 
+from django.utils import translation
 from ninja import Body, Query, Router, Status
 
 from kehu.core.api.auth import requires
@@ -165,7 +166,9 @@ def add_child_routes(parent: Router, spec: ChildEndpoint) -> None:
     kind = spec.kind
     model = CHILD_KINDS[kind][0]
     In, Patch, Out = CHILD_INPUTS[kind], CHILD_PATCHES[kind], CHILD_OUTPUTS[kind]
-    label = str(model._meta.verbose_name)
+    with translation.override("en"):  # the OpenAPI document is written for developers
+        label = str(model._meta.verbose_name)
+        plural = str(model._meta.verbose_name_plural)
     tags = [f"customer {spec.path}"]
 
     def perm(action: str):
@@ -181,7 +184,7 @@ def add_child_routes(parent: Router, spec: ChildEndpoint) -> None:
         auth=perm("view"),
         tags=tags,
         operation_id=f"customer_{kind}_list",
-        summary=f"List a customer's {model._meta.verbose_name_plural}",
+        summary=f"List a customer's {plural}",
     )
     def list_children(request, id: ObjectId, page: Query[PageParams]):
         return paginate(selectors.customer_children(_visible(request, id), kind), page)

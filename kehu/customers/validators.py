@@ -5,15 +5,35 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc
 
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
 
 def normalise_credit_code(value: str) -> str:
     return (value or "").replace(" ", "").replace("-", "").strip().upper()
 
 
+# GB 32100-2015 lets the registration authority (first character) be A, N or Y as well as a
+# digit (e.g. N2… for farmers' co-operatives); python-stdnum only admits digits there.
+LETTER_AUTHORITIES = "ANY"
+
+
+def _validate_letter_authority(number: str) -> str:
+    if len(number) != 18:
+        raise stdnum_errors.InvalidLength()
+    if not number[1:8].isdigit() or any(c not in USCC_ALPHABET for c in number[8:]):
+        raise stdnum_errors.InvalidFormat()
+    if number[-1] != uscc.calc_check_digit(number[:17]):
+        raise stdnum_errors.InvalidChecksum()
+    return number
+
+
 def validate_credit_code(value: str) -> str:
     """Check a unified social credit code (GB 32100-2015) and return it normalised."""
+    number = normalise_credit_code(value)
     try:
-        return uscc.validate(normalise_credit_code(value))
+        if number[:1] in LETTER_AUTHORITIES and number[:1]:
+            return _validate_letter_authority(number)
+        return uscc.validate(number)
     except stdnum_errors.InvalidLength as exc:
         raise ValidationError(
             _("A unified social credit code has 18 characters."), code="credit_code_length"
@@ -26,8 +46,8 @@ def validate_credit_code(value: str) -> str:
     except stdnum_errors.ValidationError as exc:
         raise ValidationError(
             _(
-                "Not a unified social credit code: 8 digits, then 10 digits or capital letters "
-                "other than I, O, S, V, Z."
+                "Not a unified social credit code: a digit or A, N, Y, then 7 digits, then 10 "
+                "digits or capital letters other than I, O, S, V, Z."
             ),
             code="credit_code_format",
         ) from exc

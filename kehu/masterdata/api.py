@@ -1,10 +1,12 @@
 """Master data endpoints (SPEC §1): coding schemes, the class and region trees, small lists.
 
-The trees and the small lists are each one router factory, instantiated per model.
+The trees and the small lists share one router factory, instantiated per model.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils import translation
 from ninja import Query, Router, Status
 
 from kehu.core.api.auth import requires
@@ -96,190 +98,129 @@ def coding_scheme_put(request, tree: TreeName, payload: CodingSchemeIn):
 router.add_router("/coding-schemes", schemes)
 
 
-# Trees -----------------------------------------------------------------------------------
-
-
-def tree_router(model: type[TreeNode], name: str) -> Router:
-    """CRUD of one coded tree; parent and level derive from the code."""
-    tree = Router(tags=[name])
-    label = str(model._meta.verbose_name)
-    Page = page_schema(TreeNodeOut)
-
-    @tree.get(
-        "",
-        response=with_errors({200: Page}),
-        auth=requires(_perm(model, "view")),
-        operation_id=f"{name}_list",
-        summary=f"List {model._meta.verbose_name_plural}",
-    )
-    def list_nodes(request, filters: Query[TreeNodeFilter], page: Query[PageParams]):
-        return paginate(filters.apply(selectors.tree_nodes(model)), page)
-
-    @tree.post(
-        "",
-        response=with_errors({201: TreeNodeOut}),
-        auth=requires(_perm(model, "add")),
-        operation_id=f"{name}_create",
-        summary=f"Create a {label}",
-    )
-    def create_node(request, payload: TreeNodeIn):
-        node = services.tree_node_create(model, actor=request.user, data=payload.model_dump())
-        return Status(201, node)
-
-    @tree.get(
-        "/by-code/{code}",
-        response=with_errors({200: TreeNodeOut}),
-        auth=requires(_perm(model, "view")),
-        operation_id=f"{name}_by_code",
-        summary=f"Get a {label} by its code",
-    )
-    def get_by_code(request, code: SafeStr):
-        return get_or_404(selectors.tree_nodes(model), code=code)
-
-    @tree.get(
-        "/{id}",
-        response=with_errors({200: TreeNodeOut}),
-        auth=requires(_perm(model, "view")),
-        operation_id=f"{name}_get",
-        summary=f"Get a {label}",
-    )
-    def get_node(request, id: ObjectId):
-        return get_or_404(selectors.tree_nodes(model), pk=id)
-
-    @tree.patch(
-        "/{id}",
-        response=with_errors({200: TreeNodeOut}),
-        auth=requires(_perm(model, "change")),
-        operation_id=f"{name}_update",
-        summary=f"Rename or recode a {label}",
-    )
-    def update_node(request, id: ObjectId, payload: TreeNodePatch):
-        node = get_or_404(selectors.tree_nodes(model), pk=id)
-        return services.tree_node_update(
-            model, actor=request.user, node=node, data=payload.model_dump(exclude_unset=True)
-        )
-
-    @tree.delete(
-        "/{id}",
-        response=with_errors({204: None}),
-        auth=requires(_perm(model, "delete")),
-        operation_id=f"{name}_delete",
-        summary=f"Delete a {label} without children or users",
-    )
-    def delete_node(request, id: ObjectId):
-        node = get_or_404(selectors.tree_nodes(model), pk=id)
-        services.tree_node_delete(model, actor=request.user, node=node)
-        return Status(204, None)
-
-    return tree
-
-
-router.add_router("/classes", tree_router(CustomerClass, "classes"))
-router.add_router("/regions", tree_router(Region, "regions"))
-
-
-# Small coded lists -----------------------------------------------------------------------
+# Trees and small lists --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class CodedList:
-    """One small list: its model, URL segment and schemas."""
+class CodedResource:
+    """One coded table exposed as CRUD plus lookup by code: a tree or a small list."""
 
-    model: type[CodedItem]
+    model: type[TreeNode] | type[CodedItem]
     path: str
-    schema_in: type = CodedItemIn
-    schema_out: type = CodedItemOut
+    schema_in: type
+    schema_patch: type
+    schema_out: type
+    filter: type
+    queryset: Callable
+    create: Callable
+    update: Callable
+    delete: Callable
 
 
-CODED_LISTS = (
-    CodedList(Industry, "industries"),
-    CodedList(Department, "departments"),
-    CodedList(Salesperson, "salespeople", SalespersonIn, SalespersonOut),
-    CodedList(Currency, "currencies", CurrencyIn, CurrencyOut),
-    CodedList(PaymentTerms, "payment-terms", PaymentTermsIn, PaymentTermsOut),
-    CodedList(ShippingMethod, "shipping-methods"),
-    CodedList(CreditGrade, "credit-grades", CreditGradeIn, CreditGradeOut),
+def _tree(model: type[TreeNode], path: str) -> CodedResource:
+    return CodedResource(
+        model,
+        path,
+        TreeNodeIn,
+        TreeNodePatch,
+        TreeNodeOut,
+        TreeNodeFilter,
+        queryset=selectors.tree_nodes,
+        create=services.tree_node_create,
+        update=lambda model, *, actor, obj, data: services.tree_node_update(
+            model, actor=actor, node=obj, data=data
+        ),
+        delete=lambda model, *, actor, obj: services.tree_node_delete(model, actor=actor, node=obj),
+    )
+
+
+def _list(model: type[CodedItem], path: str, schema_in=CodedItemIn, schema_out=CodedItemOut):
+    return CodedResource(
+        model,
+        path,
+        schema_in,
+        CODED_ITEM_PATCHES[schema_in],
+        schema_out,
+        CodedItemFilter,
+        queryset=selectors.coded_items,
+        create=services.coded_item_create,
+        update=lambda model, *, actor, obj, data: services.coded_item_update(
+            model, actor=actor, item=obj, data=data
+        ),
+        delete=lambda model, *, actor, obj: services.coded_item_delete(
+            model, actor=actor, item=obj
+        ),
+    )
+
+
+CODED_RESOURCES = (
+    _tree(CustomerClass, "classes"),
+    _tree(Region, "regions"),
+    _list(Industry, "industries"),
+    _list(Department, "departments"),
+    _list(Salesperson, "salespeople", SalespersonIn, SalespersonOut),
+    _list(Currency, "currencies", CurrencyIn, CurrencyOut),
+    _list(PaymentTerms, "payment-terms", PaymentTermsIn, PaymentTermsOut),
+    _list(ShippingMethod, "shipping-methods"),
+    _list(CreditGrade, "credit-grades", CreditGradeIn, CreditGradeOut),
 )
 
 
-def coded_list_router(spec: CodedList) -> Router:
-    """CRUD and lookup by code of one small list, through ``coded_item_*`` services."""
+def coded_router(spec: CodedResource) -> Router:
+    """List, create, get (by id or code), change and delete rows of one coded table, through
+    its services; the rules (tree placement, usage, recoding) live there."""
     model, Out = spec.model, spec.schema_out
-    In, Patch = spec.schema_in, CODED_ITEM_PATCHES[spec.schema_in]
     name = spec.path.replace("-", "_")
-    label = str(model._meta.verbose_name)
+    with translation.override("en"):  # the OpenAPI document is written for developers
+        label = str(model._meta.verbose_name)
+        plural = str(model._meta.verbose_name_plural)
     items = Router(tags=[spec.path])
+
+    def operation(method, path, status, action, suffix, summary):
+        return getattr(items, method)(
+            path,
+            response=with_errors({status: Out if status != 204 else None}),
+            auth=requires(_perm(model, action)),
+            operation_id=f"{name}_{suffix}",
+            summary=summary,
+        )
 
     @items.get(
         "",
         response=with_errors({200: page_schema(Out)}),
         auth=requires(_perm(model, "view")),
         operation_id=f"{name}_list",
-        summary=f"List {model._meta.verbose_name_plural}",
+        summary=f"List {plural}",
     )
-    def list_items(request, filters: Query[CodedItemFilter], page: Query[PageParams]):
-        return paginate(filters.apply(selectors.coded_items(model)), page)
+    def list_rows(request, filters: Query[spec.filter], page: Query[PageParams]):
+        return paginate(filters.apply(spec.queryset(model)), page)
 
-    @items.post(
-        "",
-        response=with_errors({201: Out}),
-        auth=requires(_perm(model, "add")),
-        operation_id=f"{name}_create",
-        summary=f"Create a {label}",
-    )
-    def create_item(request, payload: In):
-        item = services.coded_item_create(
-            model, actor=request.user, data=payload.model_dump(exclude_unset=True)
-        )
-        return Status(201, item)
+    @operation("post", "", 201, "add", "create", f"Create a {label}")
+    def create_row(request, payload: spec.schema_in):
+        data = payload.model_dump(exclude_unset=True)
+        return Status(201, spec.create(model, actor=request.user, data=data))
 
-    @items.get(
-        "/by-code/{code}",
-        response=with_errors({200: Out}),
-        auth=requires(_perm(model, "view")),
-        operation_id=f"{name}_by_code",
-        summary=f"Get a {label} by its code",
-    )
+    @operation("get", "/by-code/{code}", 200, "view", "by_code", f"Get a {label} by its code")
     def get_by_code(request, code: SafeStr):
-        return get_or_404(selectors.coded_items(model), code=code)
+        return get_or_404(spec.queryset(model), code=code)
 
-    @items.get(
-        "/{id}",
-        response=with_errors({200: Out}),
-        auth=requires(_perm(model, "view")),
-        operation_id=f"{name}_get",
-        summary=f"Get a {label}",
-    )
-    def get_item(request, id: ObjectId):
-        return get_or_404(selectors.coded_items(model), pk=id)
+    @operation("get", "/{id}", 200, "view", "get", f"Get a {label}")
+    def get_row(request, id: ObjectId):
+        return get_or_404(spec.queryset(model), pk=id)
 
-    @items.patch(
-        "/{id}",
-        response=with_errors({200: Out}),
-        auth=requires(_perm(model, "change")),
-        operation_id=f"{name}_update",
-        summary=f"Change a {label}",
-    )
-    def update_item(request, id: ObjectId, payload: Patch):
-        item = get_or_404(selectors.coded_items(model), pk=id)
-        return services.coded_item_update(
-            model, actor=request.user, item=item, data=payload.model_dump(exclude_unset=True)
-        )
+    @operation("patch", "/{id}", 200, "change", "update", f"Change a {label}")
+    def update_row(request, id: ObjectId, payload: spec.schema_patch):
+        obj = get_or_404(spec.queryset(model), pk=id)
+        data = payload.model_dump(exclude_unset=True)
+        return spec.update(model, actor=request.user, obj=obj, data=data)
 
-    @items.delete(
-        "/{id}",
-        response=with_errors({204: None}),
-        auth=requires(_perm(model, "delete")),
-        operation_id=f"{name}_delete",
-        summary=f"Delete a {label} that nothing uses",
-    )
-    def delete_item(request, id: ObjectId):
-        item = get_or_404(selectors.coded_items(model), pk=id)
-        services.coded_item_delete(model, actor=request.user, item=item)
+    @operation("delete", "/{id}", 204, "delete", "delete", f"Delete a {label} nothing uses")
+    def delete_row(request, id: ObjectId):
+        spec.delete(model, actor=request.user, obj=get_or_404(spec.queryset(model), pk=id))
         return Status(204, None)
 
     return items
 
 
-for _spec in CODED_LISTS:
-    router.add_router(f"/{_spec.path}", coded_list_router(_spec))
+for _spec in CODED_RESOURCES:
+    router.add_router(f"/{_spec.path}", coded_router(_spec))

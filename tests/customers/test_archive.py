@@ -244,3 +244,14 @@ def test_malformed_credit_codes_say_what_is_wrong(code, error):
     with pytest.raises(ValidationError) as info:
         validate_credit_code(code)
     assert info.value.code == error
+
+
+@pytest.mark.parametrize("authority", ["A", "N", "Y"])
+def test_credit_codes_of_letter_registration_authorities_are_accepted(authority):
+    base = f"{authority}2330000MA2B0XY41"
+    code = base + uscc.calc_check_digit(base)
+    assert validate_credit_code(code) == code
+    wrong = base + ("0" if code[-1] != "0" else "1")
+    with pytest.raises(ValidationError) as info:
+        validate_credit_code(wrong)
+    assert info.value.code == "credit_code_checksum"

@@ -71,7 +71,7 @@ def test_a_new_user_builds_a_tree_and_a_customer_from_the_docs_page(page, live_s
     }
     status, error = try_it(page, "post", "/api/v1/customers", customer)
     assert status == 422
-    assert "check character" in error["errors"]["credit_code"][0]
+    assert "校验码" in error["errors"]["credit_code"][0]  # the browser asks for zh-CN
 
     customer["credit_code"] = VALID_CREDIT_CODE
     status, created = try_it(page, "post", "/api/v1/customers", customer)

@@ -3,6 +3,16 @@
 from django.db import models
 
 
+def reverse_foreign_keys(model: type[models.Model]) -> list:
+    """Every foreign key (or one-to-one) of any model that points at ``model``, including
+    those declared with ``related_name="+"``, which ``_meta.related_objects`` leaves out."""
+    return [
+        field
+        for field in model._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+
+
 def usage_counts(obj, *, ignore: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     """Rows that refer to ``obj`` through a foreign key, per referring model.
 
@@ -11,8 +21,8 @@ def usage_counts(obj, *, ignore: tuple[str, ...] = ()) -> list[tuple[str, int]]:
     query per relation, and the number of relations is fixed by the schema, not by the data.
     """
     found = []
-    for rel in obj._meta.related_objects:
-        if rel.many_to_many or rel.get_accessor_name() in ignore:
+    for rel in reverse_foreign_keys(type(obj)):
+        if rel.related_name in ignore:
             continue
         count = rel.related_model._base_manager.filter(**{rel.field.name: obj}).count()
         if count:
@@ -32,6 +42,6 @@ def protected_relations(model: type[models.Model]) -> list:
     """Reverse relations that protect ``model`` rows from deletion (``on_delete=PROTECT``)."""
     return [
         rel
-        for rel in model._meta.related_objects
-        if not rel.many_to_many and rel.on_delete in (models.PROTECT, models.RESTRICT)
+        for rel in reverse_foreign_keys(model)
+        if rel.on_delete in (models.PROTECT, models.RESTRICT)
     ]

@@ -1,8 +1,12 @@
 """The ``kehu`` command line as a user runs it."""
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,7 +20,9 @@ KEHU = str(Path(sys.executable).with_name("kehu"))
 
 
 def run_kehu(*args, data_dir, stdin=None):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
     env["KEHU_DATA_DIR"] = str(data_dir)
     return subprocess.run(  # noqa: S603 - our own console script
         [KEHU, *args],
@@ -90,3 +96,44 @@ def test_user_create_reports_every_problem():
 def test_a_token_for_an_unknown_user_is_refused():
     with pytest.raises(CommandError, match="No user 'ghost'"):
         call_command("token", "create", "ghost")
+
+
+def test_serve_answers_with_gunicorn_on_the_given_port(tmp_path):
+    assert run_kehu("init", "--no-input", data_dir=tmp_path).returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env["KEHU_DATA_DIR"] = str(tmp_path)
+    server = subprocess.Popen(  # noqa: S603 - our own console script
+        [KEHU, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        body = None
+        for _attempt in range(60):
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2
+                ) as response:
+                    body = json.load(response)
+                break
+            except OSError:
+                time.sleep(0.25)
+        assert body is not None, "the server did not answer"
+        assert body["info"]["title"] == "Kehu API"
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=20)
+    assert "gunicorn" in output.lower()
+
+
+def test_serve_refuses_a_database_that_is_not_migrated(tmp_path):
+    result = run_kehu("serve", "--port", "1", data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "kehu init" in result.stderr

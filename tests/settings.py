@@ -1,0 +1,7 @@
+"""Settings of the test suite: Kehu's own, plus a stand-in document model (tests/documents)
+that refers to customers the way the sales app of a later issue will."""
+
+from kehu.settings import *  # noqa: F403
+from kehu.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.documents"]

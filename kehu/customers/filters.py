@@ -8,7 +8,22 @@ from pydantic import BaseModel, Field
 
 from kehu.core.api.schemas import SafeStr
 
-ORDERING_FIELDS = ("code", "name", "short_name", "created_at", "updated_at", "credit_limit")
+# ordering value -> column. References sort by their code (a credit grade by its rank, best
+# first); "status" puts active customers first, then the deactivated ones by date.
+_ORDER_COLUMNS = {
+    "code": "code",
+    "name": "name",
+    "short_name": "short_name",
+    "created_at": "created_at",
+    "updated_at": "updated_at",
+    "credit_limit": "credit_limit",
+    "class_code": "customer_class__code",
+    "region_code": "region__code",
+    "salesperson": "salesperson__code",
+    "credit_grade": "credit_grade__rank",
+    "status": "deactivated_on",
+}
+ORDERING_FIELDS = tuple(_ORDER_COLUMNS)
 CustomerOrdering = Literal[
     "code",
     "-code",
@@ -22,6 +37,16 @@ CustomerOrdering = Literal[
     "-updated_at",
     "credit_limit",
     "-credit_limit",
+    "class_code",
+    "-class_code",
+    "region_code",
+    "-region_code",
+    "salesperson",
+    "-salesperson",
+    "credit_grade",
+    "-credit_grade",
+    "status",
+    "-status",
 ]
 CustomerStatus = Literal["active", "deactivated", "all"]
 
@@ -82,10 +107,13 @@ class CustomerFilter(BaseModel):
             queryset = queryset.filter(deactivated_on__isnull=False)
         # Empty values sort last on every database; the primary key breaks ties, so that
         # pages never repeat or skip a row.
-        column = F(self.ordering.removeprefix("-"))
-        order = (
-            column.desc(nulls_last=True)
-            if self.ordering.startswith("-")
-            else column.asc(nulls_last=True)
-        )
+        field = self.ordering.removeprefix("-")
+        column = F(_ORDER_COLUMNS[field])
+        if self.ordering.startswith("-"):
+            order = column.desc(nulls_last=True)
+        else:
+            # An empty deactivation date means active, and active customers come first.
+            order = (
+                column.asc(nulls_first=True) if field == "status" else column.asc(nulls_last=True)
+            )
         return queryset.order_by(order, "pk")

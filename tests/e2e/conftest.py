@@ -1,5 +1,6 @@
 """Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded browser)."""
 
+import importlib
 import os
 import shutil
 
@@ -40,3 +41,16 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def seeded_defaults(transactional_db):
+    """What the migrations seed (coding schemes, CNY, credit grades), as on a new database.
+
+    Browser tests need a live server and so a transactional database, which is flushed
+    after every such test, seeds included; the migration's own seed function puts them back.
+    """
+    from django.apps import apps
+
+    seed_migration = importlib.import_module("kehu.masterdata.migrations.0002_seed_defaults")
+    seed_migration.seed(apps, None)

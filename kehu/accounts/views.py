@@ -1,0 +1,12 @@
+"""Signing in and out of the web UI: Django's views with Kehu's page."""
+
+from django.contrib.auth import views as auth_views
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logs out on POST only (a link could be followed by a prefetching browser)."""

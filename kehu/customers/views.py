@@ -1,0 +1,188 @@
+"""Web pages of the customer archive."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import QueryDict
+from django.utils.functional import Promise
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from pydantic import ValidationError
+
+from kehu.customers import selectors
+from kehu.customers.filters import CustomerFilter
+from kehu.customers.models import Customer
+from kehu.masterdata.models import CustomerClass
+from kehu.masterdata.selectors import tree_nodes
+
+PAGE_SIZE = 50
+# The query parameters of the list page: the filter's own and the page number.
+LIST_PARAMS = (*CustomerFilter.model_fields, "page")
+
+
+def _heading(field: str) -> Promise:
+    return capfirst(Customer._meta.get_field(field).verbose_name)
+
+
+# (ordering key of CustomerFilter, column heading): the model's own field names
+LIST_COLUMNS = (
+    ("code", _heading("code")),
+    ("name", _heading("name")),
+    ("short_name", _heading("short_name")),
+    ("class_code", _heading("customer_class")),
+    ("region_code", _heading("region")),
+    ("salesperson", _heading("salesperson")),
+    ("credit_grade", _heading("credit_grade")),
+    ("credit_limit", _heading("credit_limit")),
+    ("status", _("Status")),
+)
+FILTER_LABELS = {
+    "q": _("Keyword"),
+    "class_code": _heading("customer_class"),
+    "status": _("Status"),
+    "ordering": _("Sort order"),
+}
+STATUS_CHOICES = (("all", _("All")), ("active", _("Active")), ("deactivated", _("Deactivated")))
+
+
+@dataclass
+class ClassNode:
+    """A customer class as the tree shows it: with the customers of its whole subtree."""
+
+    code: str
+    name: str
+    level: int
+    count: int
+    url: str
+    selected: bool
+
+
+@dataclass
+class Column:
+    label: Promise
+    url: str
+    sorted: str  # "asc", "desc" or ""
+
+
+def _query(params: dict[str, str], **changes) -> str:
+    """``?a=1&b=2`` for ``params`` with ``changes`` applied; empty values are left out."""
+    merged = {**params, **changes}
+    query = QueryDict(mutable=True)
+    for key, value in merged.items():
+        if value not in (None, ""):
+            query[key] = value
+    return f"?{query.urlencode()}" if query else "?"
+
+
+def parse_filter(params: dict[str, str]) -> tuple[CustomerFilter, list[str]]:
+    """The filter of ``params``; a parameter that does not parse is dropped and reported."""
+    data = {key: value for key, value in params.items() if key in CustomerFilter.model_fields}
+    try:
+        return CustomerFilter(**data), []
+    except ValidationError as error:
+        bad = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
+    errors = [
+        _("%(field)s: this value is not valid and was ignored.")
+        % {"field": FILTER_LABELS.get(key, key)}
+        for key in sorted(bad)
+    ]
+    good = {key: value for key, value in data.items() if key not in bad}
+    try:
+        return CustomerFilter(**good), errors
+    except ValidationError:
+        return CustomerFilter(), errors
+
+
+def class_tree(user, selected: str | None, params: dict[str, str]) -> list[ClassNode]:
+    """Every class in code order with its subtree's customer count: one grouped COUNT by
+    class, summed up the (small) tree in Python."""
+    direct = dict(
+        selectors.customers_visible_to(user)
+        .values_list("customer_class__code")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    nodes = list(tree_nodes(CustomerClass))
+    by_id = {node.pk: node for node in nodes}
+    totals = dict.fromkeys(by_id, 0)
+    for node in nodes:
+        count = direct.get(node.code, 0)
+        current = node
+        while current is not None and count:
+            totals[current.pk] += count
+            current = by_id.get(current.parent_id)
+    return [
+        ClassNode(
+            code=node.code,
+            name=node.name,
+            level=node.level,
+            count=totals[node.pk],
+            url=_query(params, class_code=node.code, page=None),
+            selected=node.code == selected,
+        )
+        for node in nodes
+    ]
+
+
+class CustomerListView(PermissionRequiredMixin, TemplateView):
+    """The main screen: the class tree at the left, the customers at the right."""
+
+    permission_required = "customers.view_customer"
+    template_name = "customers/customer_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        params = {
+            key: value for key, value in self.request.GET.items() if key in LIST_PARAMS and value
+        }
+        filters, errors = parse_filter(params)
+        if errors:  # links of the page carry only what was understood
+            params = {
+                key: value
+                for key, value in params.items()
+                if key == "page" or getattr(filters, key, None) == value
+            }
+        page = Paginator(filters.apply(selectors.customer_list(user)), PAGE_SIZE).get_page(
+            params.get("page")
+        )
+        tree = class_tree(user, filters.class_code, params)
+        context.update(
+            filters=filters,
+            errors=errors,
+            page_obj=page,
+            customers=page.object_list,
+            tree=tree,
+            total=sum(node.count for node in tree if node.level == 1),
+            all_url=_query(params, class_code=None, page=None),
+            columns=self._columns(filters.ordering, params),
+            page_links=self._page_links(page, params),
+            status_choices=STATUS_CHOICES,
+        )
+        return context
+
+    @staticmethod
+    def _columns(ordering: str, params: dict[str, str]) -> list[Column]:
+        current = ordering.removeprefix("-")
+        descending = ordering.startswith("-")
+        columns = []
+        for key, label in LIST_COLUMNS:
+            # A click on the sorted column reverses it; on another column sorts ascending.
+            target = f"-{key}" if key == current and not descending else key
+            state = ("desc" if descending else "asc") if key == current else ""
+            columns.append(Column(label, _query(params, ordering=target, page=None), state))
+        return columns
+
+    @staticmethod
+    def _page_links(page, params: dict[str, str]) -> list[tuple[str, str | None, bool]]:
+        """(label, url, current) for each page around the current one; url None is a gap."""
+        links = []
+        for number in page.paginator.get_elided_page_range(page.number, on_each_side=2):
+            if isinstance(number, int):
+                links.append((str(number), _query(params, page=number), number == page.number))
+            else:
+                links.append((str(number), None, False))
+        return links

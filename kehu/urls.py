@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("kehu.accounts.urls")),
     path("customers/", include("kehu.customers.urls")),
+    path("masterdata/", include("kehu.masterdata.urls")),
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
 ]

@@ -1,6 +1,7 @@
 """Which other rows refer to a row: the basis of "cannot delete / recode while used"."""
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 
 def reverse_foreign_keys(model: type[models.Model]) -> list:
@@ -35,7 +36,10 @@ def is_used(obj, *, ignore: tuple[str, ...] = ()) -> bool:
 
 
 def describe_usage(found: list[tuple[str, int]]) -> str:
-    return ", ".join(f"{name}: {count}" for name, count in found)
+    """``customers (3), delivery addresses (1)`` for a refusal message."""
+    return ", ".join(
+        _("%(name)s (%(count)d)") % {"name": name, "count": count} for name, count in found
+    )
 
 
 def protected_relations(model: type[models.Model]) -> list:

@@ -6,4 +6,9 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
+    path("new/", views.CustomerCreateView.as_view(), name="create"),
+    path("<int:pk>/edit/", views.CustomerEditView.as_view(), name="edit"),
+    path("<int:pk>/deactivate/", views.CustomerDeactivateView.as_view(), name="deactivate"),
+    path("<int:pk>/reactivate/", views.CustomerReactivateView.as_view(), name="reactivate"),
+    path("mnemonic/", views.mnemonic_view, name="mnemonic"),
 ]

@@ -148,7 +148,7 @@ def test_delete_with_children_is_409_with_the_reason(api, tree):
 def test_class_holding_customers_cannot_be_deleted(api, classes):
     factories.customer("0101")
     response = api.delete(f"/api/v1/classes/{classes['0101'].pk}")
-    assert_error(response, 409, "in_use", says="customers: 1")
+    assert_error(response, 409, "in_use", says="customers (1)")
 
 
 def test_class_code_cannot_change_once_customers_use_it(api, classes):

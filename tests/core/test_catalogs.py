@@ -25,8 +25,8 @@ ZH_PO = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 def parse_po(path: Path) -> list[dict]:
     """Entries of a .po file as ``{"msgid", "msgid_plural", "msgstr": [...], "flags"}``.
 
-    Enough of the format for our catalogs: comments, flags, (multi-line) msgid, msgid_plural,
-    msgstr and msgstr[n]; obsolete ``#~`` entries are skipped.
+    Enough of the format for our catalogs: comments, flags, msgctxt, (multi-line) msgid,
+    msgid_plural, msgstr and msgstr[n]; obsolete ``#~`` entries are skipped.
     """
     entries, entry, field = [], None, None
 
@@ -47,7 +47,15 @@ def parse_po(path: Path) -> list[dict]:
             if line.startswith("#,"):
                 entry["flags"].update(f.strip() for f in line[2:].split(","))
             continue
-        if line.startswith("msgid "):
+        if line.startswith("msgctxt "):
+            if entry is not None and entry.get("msgstr"):  # no blank line before it
+                finish()
+                entry = None
+            if entry is None:
+                entry = {"flags": set(), "msgstr": {}}
+            field = ("msgctxt",)
+            entry["msgctxt"] = ast.literal_eval(line[len("msgctxt ") :])
+        elif line.startswith("msgid "):
             if entry is not None and entry.get("msgstr"):  # no blank line before it
                 finish()
                 entry = None
@@ -76,8 +84,12 @@ def parse_po(path: Path) -> list[dict]:
 
 
 def messages(path: Path) -> dict[str, dict]:
-    """Entries by msgid, without the header."""
-    return {e["msgid"]: e for e in parse_po(path) if e["msgid"]}
+    """Entries by msgid (``context\x04msgid`` with a context), without the header."""
+    return {
+        (f"{e['msgctxt']}\x04" if "msgctxt" in e else "") + e["msgid"]: e
+        for e in parse_po(path)
+        if e["msgid"]
+    }
 
 
 def test_every_message_has_a_chinese_translation():

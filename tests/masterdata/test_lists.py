@@ -85,3 +85,10 @@ def test_currency_codes_follow_iso_4217():
     with pytest.raises(ValidationError) as info:
         coded_item_create(Currency, actor=None, data={"code": "rmb", "name": "人民币"})
     assert "code" in info.value.message_dict
+
+
+@pytest.mark.django_db
+def test_every_problem_of_a_list_row_is_reported_at_once():
+    with pytest.raises(ValidationError) as info:
+        coded_item_create(PaymentTerms, actor=None, data={"code": "", "name": "", "text": "2/10"})
+    assert set(info.value.message_dict) == {"code", "name", "text"}

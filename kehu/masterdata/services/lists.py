@@ -32,7 +32,8 @@ def _related(field, value):
     return obj
 
 
-def _apply(item: CodedItem, data: dict) -> None:
+def _apply(item: CodedItem, data: dict) -> dict:
+    """Set the given values on ``item``; the errors of those that cannot be set, by field."""
     fields = {f.name for f in item._meta.concrete_fields} | {
         f.name for f in item._meta.fields if f.is_relation
     }
@@ -50,13 +51,22 @@ def _apply(item: CodedItem, data: dict) -> None:
         elif isinstance(value, str):
             value = value.strip()
         setattr(item, key, value)
-    if errors:
-        raise ValidationError(errors)
     if isinstance(item, PaymentTerms):
         try:
             item.net_days, item.discounts = parse_payment_terms(item.text)
         except ValidationError as exc:
-            raise ValidationError({"text": exc.error_list}) from exc
+            errors["text"] = exc.error_list
+    return errors
+
+
+def _validate(item: CodedItem, errors: dict) -> None:
+    """Every problem at once: those met while applying the data and the model's own checks."""
+    try:
+        item.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        errors = exc.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _derived_fields(model) -> set[str]:
@@ -70,8 +80,7 @@ def coded_item_create(model: type[CodedItem], *, actor, data: dict) -> CodedItem
     if unknown:
         raise ValidationError({k: _("Derived from the terms text.") for k in unknown})
     item = model()
-    _apply(item, data)
-    item.full_clean()
+    _validate(item, _apply(item, data))
     item.save()
     return item
 
@@ -93,8 +102,7 @@ def coded_item_update(model: type[CodedItem], *, actor, item: CodedItem, data: d
                 field="code",
                 params={"code": item.code, "usage": describe_usage(used)},
             )
-    _apply(item, data)
-    item.full_clean()
+    _validate(item, _apply(item, data))
     item.save()
     return item
 

@@ -1,4 +1,4 @@
-"""Web pages of the customer archive."""
+"""The main screen: the class tree and the customer list."""
 
 from dataclasses import dataclass
 

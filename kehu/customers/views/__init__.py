@@ -1,0 +1,19 @@
+"""Web pages of the customer archive: the main screen (list) and the customer card."""
+
+from kehu.customers.views.card import (
+    CustomerCreateView,
+    CustomerDeactivateView,
+    CustomerEditView,
+    CustomerReactivateView,
+    mnemonic_view,
+)
+from kehu.customers.views.list import CustomerListView
+
+__all__ = [
+    "CustomerCreateView",
+    "CustomerDeactivateView",
+    "CustomerEditView",
+    "CustomerListView",
+    "CustomerReactivateView",
+    "mnemonic_view",
+]

@@ -2,6 +2,7 @@
 
 from ninja import Router, Schema
 
+from kehu.accounts.names import display_name
 from kehu.core.api.auth import requires
 from kehu.core.api.errors import with_errors
 
@@ -24,7 +25,7 @@ def me(request):
     return {
         "id": user.pk,
         "username": user.get_username(),
-        "name": user.get_full_name(),
+        "name": display_name(user),
         "email": user.email,
         "is_superuser": user.is_superuser,
         "roles": sorted(user.groups.values_list("name", flat=True)),

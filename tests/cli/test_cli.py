@@ -137,3 +137,15 @@ def test_serve_refuses_a_database_that_is_not_migrated(tmp_path):
     result = run_kehu("serve", "--port", "1", data_dir=tmp_path)
     assert result.returncode == 1
     assert "kehu init" in result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("first", "last", "shown"),
+    [("建国", "周", "周建国"), ("Jane", "Doe", "Jane Doe"), ("", "", "li.lei")],
+)
+def test_names_are_shown_in_their_own_order(first, last, shown):
+    from kehu.accounts.names import display_name
+
+    user = get_user_model()(username="li.lei", first_name=first, last_name=last)
+    assert display_name(user) == shown

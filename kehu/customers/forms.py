@@ -64,17 +64,7 @@ GROUP_FIELDS = {
         "website",
         "shipping_method",
     ),
-    "credit": (
-        "credit_grade",
-        "credit_limit",
-        "credit_days",
-        "payment_terms",
-        "discount_rate",
-        "price_level",
-        "control_credit_limit",
-        "control_credit_days",
-        "control_via_parent",
-    ),
+    "credit": fields.CREDIT_FIELDS,
     "other": ("developed_on", "remarks", "tags"),
 }
 # Shown read-only: the system maintains them (SPEC §2).

@@ -60,6 +60,20 @@ def show_conflict(form: forms.Form, exc: ConflictError) -> None:
     form.add_error(name, ValidationError(str(exc), code=exc.code))
 
 
+def submit(form: forms.Form, save):
+    """Run ``save(cleaned_data)`` if the form parses; the saved row, or None with the service's
+    errors and refusals put on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as exc:
+        show_errors(form, exc)
+    except ConflictError as exc:
+        show_conflict(form, exc)
+    return None
+
+
 class ModelPermissionMixin(PermissionRequiredMixin):
     """Requires the Django model permission ``action`` on the page's model (403 without)."""
 
@@ -169,16 +183,10 @@ class TreeView(ModelPermissionMixin, TemplateView):
         if self.mode == "delete":
             return self.delete_node()
         form = TreeNodeForm(request.POST)
-        if form.is_valid():
-            try:
-                node = self.save(form.cleaned_data)
-            except ValidationError as exc:
-                show_errors(form, exc)
-            except ConflictError as exc:
-                show_conflict(form, exc)
-            else:
-                messages.success(request, self.done_message(node))
-                return redirect("masterdata:tree", self.spec.slug)
+        node = submit(form, self.save)
+        if node is not None:
+            messages.success(request, self.done_message(node))
+            return redirect("masterdata:tree", self.spec.slug)
         return self.render_to_response(self.get_context_data(form=form))
 
     def delete_node(self):
@@ -247,22 +255,19 @@ class CodingSchemeView(ModelPermissionMixin, TemplateView):
         if tree not in TreeKind.values:
             raise Http404
         form = CodingSchemeForm(request.POST, prefix=tree)
-        if form.is_valid():
-            try:
-                scheme = services.coding_scheme_update(
-                    actor=request.user, tree=tree, segments=form.cleaned_data["segments"]
-                )
-            except ValidationError as exc:
-                show_errors(form, exc)
-            except ConflictError as exc:
-                show_conflict(form, exc)
-            else:
-                messages.success(
-                    request,
-                    _("The coding scheme of %(tree)s is now %(segments)s.")
-                    % {"tree": scheme.get_tree_display(), "segments": scheme.segments},
-                )
-                return redirect("masterdata:schemes")
+        scheme = submit(
+            form,
+            lambda data: services.coding_scheme_update(
+                actor=request.user, tree=tree, segments=data["segments"]
+            ),
+        )
+        if scheme is not None:
+            messages.success(
+                request,
+                _("The coding scheme of %(tree)s is now %(segments)s.")
+                % {"tree": scheme.get_tree_display(), "segments": scheme.segments},
+            )
+            return redirect("masterdata:schemes")
         return self.render_to_response(self.get_context_data(bound={tree: form}))
 
     def get_context_data(self, bound=None, **kwargs):
@@ -487,16 +492,10 @@ class CodedItemEditView(CodedListMixin, TemplateView):
         if self.mode == "delete":
             return self.delete_item()
         form = self.form_class(request.POST)
-        if form.is_valid():
-            try:
-                item = self.save(form.cleaned_data)
-            except ValidationError as exc:
-                show_errors(form, exc)
-            except ConflictError as exc:
-                show_conflict(form, exc)
-            else:
-                messages.success(request, self.done_message(item))
-                return redirect("masterdata:list", self.spec.slug)
+        item = submit(form, self.save)
+        if item is not None:
+            messages.success(request, self.done_message(item))
+            return redirect("masterdata:list", self.spec.slug)
         return self.render_to_response(self.get_context_data(form=form))
 
     def delete_item(self):

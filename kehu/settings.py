@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kehu.customers",
     # After the apps whose permissions its roles hand out (seeded on post_migrate).
     "kehu.accounts",
+    "kehu.audit",
     "kehu.demo",
 ]
 

@@ -18,8 +18,14 @@ class CsrfFailed(PermissionDenied):
     """A session-authenticated write without a valid CSRF token."""
 
 
-def authorize(user, perms: tuple[str, ...]):
-    """Return ``user`` when it holds every permission in ``perms``; raise otherwise."""
+def authorize(user, perms: tuple[str, ...] | None):
+    """Return ``user`` when it holds every permission in ``perms``; raise otherwise.
+
+    ``None`` means the operation declared no permission: refused for everyone, so a new route
+    is closed until someone decides who may use it.
+    """
+    if perms is None:
+        raise PermissionDenied(_("This operation declares no permission and is closed."))
     missing = [perm for perm in perms if not user.has_perm(perm)]
     if missing:
         raise PermissionDenied(
@@ -31,7 +37,7 @@ def authorize(user, perms: tuple[str, ...]):
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer <token>``, a token made by ``kehu token create``."""
 
-    def __init__(self, perms: tuple[str, ...] = ()):
+    def __init__(self, perms: tuple[str, ...] | None = ()):
         self.perms = perms
         super().__init__()
 
@@ -49,7 +55,7 @@ class SessionAuth(APIKeyCookie):
 
     param_name = settings.SESSION_COOKIE_NAME
 
-    def __init__(self, perms: tuple[str, ...] = ()):
+    def __init__(self, perms: tuple[str, ...] | None = ()):
         self.perms = perms
         super().__init__(csrf=True)
 
@@ -66,5 +72,24 @@ class SessionAuth(APIKeyCookie):
 
 
 def requires(*perms: str) -> list:
-    """The ``auth`` of an operation that needs every permission in ``perms``."""
+    """The ``auth`` of an operation that needs every permission in ``perms``.
+
+    ``requires()`` with no permission: any signed-in user (e.g. ``/me``).
+    """
     return [TokenAuth(perms), SessionAuth(perms)]
+
+
+def undeclared() -> list:
+    """The API's default ``auth``: authenticated, but refused until the operation declares
+    its permissions with ``requires(...)``."""
+    return [TokenAuth(None), SessionAuth(None)]
+
+
+def declared_permissions(operation) -> list[str] | None:
+    """The permissions an operation declared: a list (empty = any signed-in user), or None
+    for a public operation (``auth=None``) or one that declared nothing."""
+    for callback in operation.auth_callbacks:
+        perms = getattr(callback, "perms", None)
+        if perms is not None:
+            return sorted(perms)
+    return None

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
 from ninja.renderers import JSONRenderer
 
-from kehu.core.api.auth import requires
+from kehu.core.api.auth import declared_permissions, undeclared
 from kehu.core.api.errors import register_error_handlers
 
 
@@ -28,7 +28,7 @@ def build_api() -> NinjaAPI:
         version="1",
         description="Customer management for ERP sales: master data and the customer archive.",
         urls_namespace="api-v1",
-        auth=requires(),
+        auth=undeclared(),
         renderer=Utf8JSONRenderer(),
     )
     register_error_handlers(api)
@@ -36,7 +36,25 @@ def build_api() -> NinjaAPI:
     api.add_router("", masterdata_router)
     api.add_router("", customers_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches
+    _document_permissions(api)
     return api
+
+
+def _document_permissions(api: NinjaAPI) -> None:
+    """Write each operation's permissions into the OpenAPI document as ``x-permissions``
+    (``x-public`` for an operation without authentication), so that clients and the
+    permission-matrix test read who may call what from the document itself."""
+    for bound_router in api._get_bound_routers():  # binds the routers: add none after this
+        for path_view in bound_router.path_operations.values():
+            for operation in path_view.operations:
+                extra = dict(operation.openapi_extra or {})
+                if not operation.auth_callbacks:
+                    extra["x-public"] = True
+                else:
+                    perms = declared_permissions(operation)
+                    if perms is not None:
+                        extra["x-permissions"] = perms
+                operation.openapi_extra = extra
 
 
 def _unknown_paths() -> Router:

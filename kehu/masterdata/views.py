@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -23,6 +22,7 @@ from django.views.generic import TemplateView
 
 from kehu.core.errors import ConflictError
 from kehu.core.models import CodedItem
+from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.masterdata import coding, selectors, services
 from kehu.masterdata.choices import TreeKind
 from kehu.masterdata.models import (
@@ -74,16 +74,11 @@ def submit(form: forms.Form, save):
     return None
 
 
-class ModelPermissionMixin(PermissionRequiredMixin):
-    """Requires the Django model permission ``action`` on the page's model (403 without)."""
-
-    action = "view"
-
-    def get_model(self):
-        raise NotImplementedError
-
-    def get_permission_required(self):
-        return [perm_name(self.get_model(), self.action)]
+def _spec(registry: dict, key: str):
+    spec = registry.get(key)
+    if spec is None:
+        raise Http404
+    return spec
 
 
 # Index -----------------------------------------------------------------------------------
@@ -107,10 +102,14 @@ TREES = {
 }
 
 
-class MasterDataIndexView(LoginRequiredMixin, TemplateView):
+class MasterDataIndexView(DeclaredPermissionsMixin, TemplateView):
     """The entry of the master-data menu: the pages this user may open."""
 
     template_name = "masterdata/index.html"
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ()  # any signed-in user: the page lists only what they may view
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -138,7 +137,7 @@ class TreeNodeForm(forms.Form):
     name = forms.CharField(label=_("Name"), required=False, strip=False)
 
 
-class TreeView(ModelPermissionMixin, TemplateView):
+class TreeView(DeclaredPermissionsMixin, TemplateView):
     """The tree as an indented list, with a form at the right: add a node (GET ``?parent=``
     prefills a child's code), edit one, or confirm its deletion."""
 
@@ -153,14 +152,12 @@ class TreeView(ModelPermissionMixin, TemplateView):
         self.node = None
         return super().dispatch(request, *args, **kwargs)
 
-    def get_model(self):
-        return self.spec.model
-
-    @property
-    def action(self):
-        if self.mode == "add":
-            return "add" if self.request.method == "POST" else "view"
-        return {"edit": "change", "delete": "delete"}[self.mode]
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        model = _spec(TREES, kwargs["tree"]).model
+        if mode == "add":
+            return (perm_name(model, "add" if method == "POST" else "view"),)
+        return (perm_name(model, {"edit": "change", "delete": "delete"}[mode]),)
 
     def load_node(self):
         self.node = get_object_or_404(selectors.tree_nodes(self.spec.model), pk=self.kwargs["pk"])
@@ -238,17 +235,14 @@ class CodingSchemeForm(forms.Form):
     segments = forms.CharField(label=_("Segments"), required=False, strip=False)
 
 
-class CodingSchemeView(ModelPermissionMixin, TemplateView):
+class CodingSchemeView(DeclaredPermissionsMixin, TemplateView):
     """Both trees' coding schemes, each with its own form; POST ``tree`` names which."""
 
     template_name = "masterdata/schemes.html"
 
-    def get_model(self):
-        return CodingScheme
-
-    @property
-    def action(self):
-        return "change" if self.request.method == "POST" else "view"
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return (perm_name(CodingScheme, "change" if method == "POST" else "view"),)
 
     def post(self, request, *args, **kwargs):
         tree = request.POST.get("tree")
@@ -425,16 +419,13 @@ def coded_item_initial(item: CodedItem, form_class) -> dict:
     return initial
 
 
-class CodedListMixin(ModelPermissionMixin):
+class CodedListMixin(DeclaredPermissionsMixin):
     def dispatch(self, request, *args, **kwargs):
         spec = LISTS.get(kwargs["slug"])
         if spec is None:
             raise Http404
         self.spec = spec
         return super().dispatch(request, *args, **kwargs)
-
-    def get_model(self):
-        return self.spec.model
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(spec=self.spec, **kwargs)
@@ -444,6 +435,10 @@ class CodedItemListView(CodedListMixin, TemplateView):
     """The rows of one small list."""
 
     template_name = "masterdata/coded_list.html"
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return (perm_name(_spec(LISTS, kwargs["slug"]).model, "view"),)
 
     def get_context_data(self, **kwargs):
         rows = [
@@ -465,11 +460,12 @@ class CodedItemEditView(CodedListMixin, TemplateView):
     template_name = "masterdata/coded_form.html"
     mode = "edit"
 
-    @property
-    def action(self):
-        if self.mode == "delete":
-            return "delete"
-        return "change" if "pk" in self.kwargs else "add"
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        model = _spec(LISTS, kwargs["slug"]).model
+        if mode == "delete":
+            return (perm_name(model, "delete"),)
+        return (perm_name(model, "change" if "pk" in kwargs else "add"),)
 
     def setup_item(self):
         self.form_class = coded_item_form_class(self.spec)

@@ -9,6 +9,8 @@ COMMANDS = {
     "demo": "Load the demo data (trees, lists, users of each role, ~200 customers).",
     "user": "Create and list users: kehu user create USERNAME --role ROLE.",
     "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
+    "backup": "Write the whole database to one file: kehu backup FILE.",
+    "restore": "Replace the database's content by a backup: kehu restore FILE [--force].",
     "manage": "Run any Django management command: kehu manage COMMAND ...",
 }
 
@@ -42,12 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         print(f"kehu: unknown command '{command}'\n\n{_usage()}", file=sys.stderr)
         return 2
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    if command == "manage":
-        execute_from_command_line(["kehu manage", *argv[1:]])
-    else:
-        execute_from_command_line(["kehu", *argv])
+    try:
+        if command == "manage":
+            execute_from_command_line(["kehu manage", *argv[1:]])
+        else:
+            execute_from_command_line(["kehu", *argv])
+    except ImproperlyConfigured as exc:
+        # A setting refused (production without a real SECRET_KEY): the reason, no traceback.
+        print(f"kehu: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,5 +1,6 @@
 """Middleware shared by every app."""
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
@@ -36,3 +37,33 @@ class ApiJsonErrorsMiddleware:
                 json_response["Allow"] = allowed
             return json_response
         return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send a Content-Security-Policy with every response.
+
+    Kehu's pages load scripts, styles and images from their own origin only and carry no
+    inline script, style attribute or event handler (tests/core/test_security_headers.py keeps
+    it so), so injected markup cannot run script. Paths listed in ``KEHU_CSP_PATHS`` (the
+    API's Swagger page, whose bundle sets styles inline) get their own policy. The other
+    security headers come from Django's ``SecurityMiddleware`` and ``XFrameOptionsMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.default_policy = settings.KEHU_CSP
+        self.path_policies = sorted(
+            settings.KEHU_CSP_PATHS.items(), key=lambda item: len(item[0]), reverse=True
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = self.policy_for(request.path)
+        return response
+
+    def policy_for(self, path: str) -> str:
+        for prefix, policy in self.path_policies:
+            if path.startswith(prefix):
+                return policy
+        return self.default_policy

@@ -1,10 +1,14 @@
-"""API tokens (SPEC §10). Roles are Django groups, seeded by ``roles.py``."""
+"""API tokens (SPEC §10) and data scopes (SPEC §9). Roles are Django groups, seeded by
+``roles.py``."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kehu.accounts.choices import ScopeKind
 from kehu.core.models import TimeStampedModel
+from kehu.masterdata.models import CustomerClass, Department, Region
 
 
 class ApiToken(TimeStampedModel):
@@ -30,3 +34,60 @@ class ApiToken(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
+
+
+class DataScope(TimeStampedModel):
+    """Which customers one user sees (SPEC §9); applied by ``customers_visible_to``.
+
+    A user without a row gets the default of their roles (``scopes.default_scope_kind``);
+    a superuser always sees every customer. ``department`` left empty means the department of
+    the user's own salesperson record. Classes and regions take their whole subtrees.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="data_scope",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(
+        _("data scope"), max_length=20, choices=ScopeKind.choices, default=ScopeKind.OWN
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="data_scopes",
+        verbose_name=_("department"),
+        help_text=_(
+            "For the department scope; empty: the department of the user's salesperson record."
+        ),
+    )
+    classes = models.ManyToManyField(
+        CustomerClass,
+        blank=True,
+        related_name="data_scopes",
+        verbose_name=_("customer classes"),
+        help_text=_("For the classes scope: each class with its whole subtree."),
+    )
+    regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="data_scopes",
+        verbose_name=_("regions"),
+        help_text=_("For the regions scope: each region with its whole subtree."),
+    )
+
+    class Meta:
+        ordering = ["user__username"]
+        verbose_name = _("data scope")
+        verbose_name_plural = _("data scopes")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ScopeKind.values), name="datascope_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()}"

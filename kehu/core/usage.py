@@ -6,11 +6,18 @@ from django.utils.translation import gettext as _
 
 def reverse_foreign_keys(model: type[models.Model]) -> list:
     """Every foreign key (or one-to-one) of any model that points at ``model``, including
-    those declared with ``related_name="+"``, which ``_meta.related_objects`` leaves out."""
+    those declared with ``related_name="+"``, which ``_meta.related_objects`` leaves out.
+
+    The hidden tables of plain many-to-many fields are left out: membership in such a set
+    (e.g. the classes of a user's data scope) is not a use that blocks a change; the row
+    simply leaves the set when it is deleted."""
     return [
         field
         for field in model._meta.get_fields(include_hidden=True)
-        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+        if field.auto_created
+        and not field.concrete
+        and (field.one_to_many or field.one_to_one)
+        and not field.related_model._meta.auto_created
     ]
 
 

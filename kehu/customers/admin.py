@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from kehu.core.admin import ReadOnlyAdmin
 from kehu.customers import models
+from kehu.customers.selectors import customers_visible_to
 
 
 @admin.register(models.Customer)
@@ -10,14 +11,21 @@ class CustomerAdmin(ReadOnlyAdmin):
     search_fields = ["code", "name", "short_name", "mnemonic"]
     list_select_related = ["customer_class", "region"]
 
+    def get_queryset(self, request):
+        # The admin is one more place that reads customers: the user's data scope applies.
+        return super().get_queryset(request).filter(pk__in=customers_visible_to(request.user))
+
 
 @admin.register(
     models.Contact,
     models.DeliveryAddress,
     models.BankAccount,
     models.QualificationDocument,
-    models.UserField,
-    models.Tag,
 )
 class CustomerChildAdmin(ReadOnlyAdmin):
-    pass
+    def get_queryset(self, request):
+        visible = customers_visible_to(request.user)
+        return super().get_queryset(request).filter(customer__in=visible)
+
+
+admin.site.register([models.UserField, models.Tag], ReadOnlyAdmin)

@@ -1,7 +1,9 @@
 """Reads of the customer archive. Every read of customer data starts at customers_visible_to."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from kehu.accounts.choices import ScopeKind
+from kehu.accounts.scopes import EffectiveScope, effective_scope
 from kehu.customers.models import Customer, DeliveryAddress, Tag, UserField
 from kehu.customers.services.children import CHILD_KINDS
 
@@ -24,12 +26,39 @@ CUSTOMER_RELATED = (
 
 
 def customers_visible_to(user) -> QuerySet:
-    """The customers ``user`` may see.
+    """The customers ``user`` may see: their data scope (SPEC §9) as one condition.
 
-    Every customer read (lists, lookups, children, exports) goes through here, so that the data
-    scopes of SPEC §9 apply everywhere once they exist. For now everyone sees all customers.
+    Every customer read (lists, lookups, tree counts, children, exports, statistics) goes
+    through here, so that the scope applies everywhere. A customer outside the scope is
+    simply not in the queryset, so looking it up answers exactly like a missing one.
     """
-    return Customer.objects.all()
+    condition = scope_condition(effective_scope(user), user)
+    if condition is None:
+        return Customer.objects.none()
+    return Customer.objects.filter(condition)
+
+
+def scope_condition(scope: EffectiveScope, user) -> Q | None:
+    """The scope as a condition on customers; None when it admits no customer."""
+    if scope.kind == ScopeKind.ALL:
+        return Q()
+    if scope.kind == ScopeKind.OWN:
+        return Q(salesperson__user=user)
+    if scope.kind == ScopeKind.DEPARTMENT and scope.department is not None:
+        return Q(department=scope.department) | Q(salesperson__department=scope.department)
+    # A tree code starts with its parent's code, so a subtree is a prefix match on the code.
+    if scope.kind == ScopeKind.CLASSES and scope.class_codes:
+        return _any_prefix("customer_class__code", scope.class_codes)
+    if scope.kind == ScopeKind.REGIONS and scope.region_codes:
+        return _any_prefix("region__code", scope.region_codes)
+    return None
+
+
+def _any_prefix(lookup: str, codes) -> Q:
+    condition = Q()
+    for code in codes:
+        condition |= Q(**{f"{lookup}__startswith": code})
+    return condition
 
 
 def customer_list(user) -> QuerySet:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.accounts.roles import roles_seed
-from kehu.accounts.services import user_create
+from kehu.accounts.services import data_scope_set, user_create
 from kehu.core.errors import ConflictError, ServiceError
 from kehu.customers.models import Contact, Customer, QualificationDocument, UserField
 from kehu.customers.services import customer_create, user_field_create
@@ -45,6 +45,13 @@ DEMO_USERS = (
     ("credit", ["credit controller"], False, "吴", "敏"),
     ("auditor", ["auditor"], False, "郑", "晓"),
 )
+# The data scopes the demo shows off (SPEC §9): the manager heads 销售一部; sales1 and sales2
+# see the customers of their salesperson records (S01, S03); the others see all by role.
+DEMO_SCOPES = {
+    "manager": {"kind": "department", "department": "01"},
+    "sales1": {"kind": "own"},
+    "sales2": {"kind": "own"},
+}
 # Seeded by a migration; created here only if someone deleted them.
 CURRENCIES = (
     ("CNY", "人民币", "¥"),
@@ -108,6 +115,7 @@ def demo_load(
         users = _load_users(summary)
         admin = users["admin"]
         _load_master_data(admin, users)
+        _set_scopes(admin, users, summary)
         with _progress(stdout, customers) as advance:
             for data in generator.generate_customers(customers, seed=seed, reference_date=today):
                 _create_customer(admin, data)
@@ -137,6 +145,13 @@ def _load_users(summary: DemoSummary) -> dict:
         )
         summary.users_created.append(username)
     return users
+
+
+def _set_scopes(admin, users: dict, summary: DemoSummary) -> None:
+    """The demo scopes of the users this load created (existing users keep theirs)."""
+    for username, scope in DEMO_SCOPES.items():
+        if username in summary.users_created:
+            data_scope_set(actor=admin, user=users[username], **scope)
 
 
 def _coded(columns: tuple[str, ...], rows) -> list[dict]:

@@ -13,11 +13,19 @@ _users = itertools.count(1)
 
 @pytest.fixture
 def api_as(client, db):
-    """A client for a new user with the given roles (none: a user without permissions)."""
+    """A client for a new user with the given roles (none: a user without permissions).
 
-    def make(*roles: str) -> ApiClient:
+    The user sees all customers unless ``scope`` says otherwise: ``scope="own"`` or
+    ``scope={"scope": "classes", "scope_classes": ["01"]}`` (the arguments of user_create).
+    """
+
+    def make(*roles: str, scope: str | dict = "all") -> ApiClient:
+        scope_args = {"scope": scope} if isinstance(scope, str) else scope
         user = user_create(
-            username=f"user{next(_users)}", password="Kehu-user-2026", roles=list(roles)
+            username=f"user{next(_users)}",
+            password="Kehu-user-2026",
+            roles=list(roles),
+            **scope_args,
         )
         _token, raw = token_create(user=user, name="tests")
         return ApiClient(client, raw)

@@ -4,13 +4,15 @@ import datetime
 from io import StringIO
 
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 from django.utils import timezone
 
 from kehu.accounts.services import user_create
 from kehu.customers.models import Contact, Customer, QualificationDocument
+from kehu.customers.selectors import customers_visible_to
 from kehu.demo import generator
 from kehu.demo.loader import DEMO_PASSWORD
 from kehu.demo.management.commands.demo import Command as DemoCommand
@@ -83,3 +85,21 @@ def test_help_describes_the_options():
 
     assert "--customers" in text
     assert "--seed" in text
+
+
+def test_demo_salespeople_see_their_own_customers_and_the_manager_a_department(db):
+    run_demo(customers=40, seed=11)
+    users = {u.username: u for u in get_user_model().objects.all()}
+
+    def visible(username):
+        return customers_visible_to(users[username])
+
+    own = Customer.objects.filter(salesperson__user__username="sales1")
+    assert own.exists()
+    assert set(visible("sales1")) == set(own)
+    assert set(visible("sales2")) == set(Customer.objects.filter(salesperson__code="S03"))
+    department = visible("manager")
+    assert department.exists() and department.count() < Customer.objects.count()
+    assert not department.exclude(Q(department__code="01") | Q(salesperson__department__code="01"))
+    for username in ("admin", "credit", "auditor"):
+        assert visible(username).count() == 40

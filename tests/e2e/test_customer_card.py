@@ -26,7 +26,11 @@ def archive(db):
         region_create(actor=None, data={"code": code, "name": name})
     coded_item_create(Salesperson, actor=None, data={"code": "S01", "name": "王芳"})
     return user_create(
-        username="wangfang", password=PASSWORD, roles=["sales manager"], first_name="王芳"
+        username="wangfang",
+        password=PASSWORD,
+        roles=["sales manager"],
+        first_name="王芳",
+        scope="all",
     )
 
 

@@ -73,7 +73,11 @@ def archive(db):
         deactivated_on="2025-06-30",
     )
     return user_create(
-        username="wangfang", password=PASSWORD, roles=["sales manager"], first_name="王芳"
+        username="wangfang",
+        password=PASSWORD,
+        roles=["sales manager"],
+        first_name="王芳",
+        scope="all",
     )
 
 

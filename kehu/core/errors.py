@@ -12,6 +12,8 @@ class ServiceError(Exception):
     """Base of the refusals a service can make; carries a machine-readable code."""
 
     code = "error"
+    status = 400  # the HTTP status the API answers with
+    errors: dict | None = None  # messages per field, when the refusal names several fields
     default_message = _("The operation was refused.")
 
     def __init__(self, message=None, *, code=None, field=None, params=None):
@@ -31,4 +33,41 @@ class ConflictError(ServiceError):
     """The request is valid but the current state of the data forbids it (HTTP 409)."""
 
     code = "conflict"
+    status = 409
     default_message = _("The operation conflicts with the current state of the data.")
+
+
+class FieldPermissionError(ServiceError):
+    """The actor may not set some of the fields sent (HTTP 403), named with a message each.
+
+    Field scope (SPEC §9): e.g. only credit controllers and administrators change credit terms.
+    ``errors`` maps each refused field to its messages, as a ``ValidationError`` dict would.
+    """
+
+    code = "field_forbidden"
+    status = 403
+    default_message = _("You may not change some of these fields: see errors.")
+
+    def __init__(self, errors: dict[str, list], message=None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.errors = errors
+
+
+class StaleVersionError(ConflictError):
+    """The record changed since the caller read it (HTTP 412): nothing was written.
+
+    Optimistic concurrency: an update names the version it was read at; ``current_version``
+    is the version now stored, for the caller to read again.
+    """
+
+    code = "stale"
+    status = 412
+    default_message = _(
+        "The record was changed by someone else since you read it (it is now at version "
+        "%(version)s): read it again and re-apply your change."
+    )
+
+    def __init__(self, message=None, *, current_version: int, **kwargs):
+        params = {"version": current_version, **kwargs.pop("params", {})}
+        super().__init__(message, params=params, **kwargs)
+        self.current_version = current_version

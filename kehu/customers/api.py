@@ -4,13 +4,16 @@ Views parse with the schemas, read through the selectors (so data scopes apply) 
 through the services; they hold no rules of their own.
 """
 
+import re
 from dataclasses import dataclass
 
+from django.http import HttpResponse
 from django.utils import translation
 from ninja import Body, Query, Router, Status
+from ninja.errors import HttpError
 
 from kehu.core.api.auth import requires
-from kehu.core.api.errors import mark_read_only, with_errors
+from kehu.core.api.errors import etag, mark_read_only, with_errors
 from kehu.core.api.lookup import get_or_404
 from kehu.core.api.pagination import PageParams, page_schema, paginate
 from kehu.core.api.schemas import ObjectId, SafeStr
@@ -50,6 +53,68 @@ def _visible(request, id: int) -> Customer:
     return get_or_404(selectors.customers_visible_to(request.user), pk=id)
 
 
+# Optimistic concurrency: a customer's ETag is its version; a change names it in If-Match.
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+_ETAG_HEADER = {
+    "ETag": {
+        "description": 'The customer\'s version as a strong entity tag (`"7"`): send it back in '
+        "If-Match to change the customer.",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _if_match_parameter(required: bool) -> dict:
+    text = (
+        'The ETag of the customer as you read it (`"7"`). A customer changed meanwhile is '
+        "refused with 412 `stale` and nothing is written"
+    )
+    if required:
+        text += "; without If-Match (or with `*`) the change is refused with 428."
+    else:
+        text += "; without it the action applies to the current version."
+    return {
+        "parameters": [
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": required,
+                "schema": {"type": "string"},
+                "description": text,
+            }
+        ]
+    }
+
+
+# The ETag header of an operation's success response, for its OpenAPI description.
+_WITH_ETAG = {"responses": {200: {"headers": _ETAG_HEADER}}}
+
+
+def _expected_version(request, customer: Customer, *, required: bool) -> int | None:
+    """The version named by If-Match, for the service to compare under its row lock.
+
+    ``*`` would match any version, so it protects nothing: it is treated as missing. Weak tags
+    never match (a change needs the strong comparison); a list matches if it holds the
+    current version. A value that names no version of ours gives 0, which no customer has,
+    and so the service's answer: 412 with the current version.
+    """
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() in ("", "*"):
+        if required:
+            raise HttpError(428, "precondition_required")
+        return None
+    versions = set()
+    for part in header.split(","):
+        match = _ENTITY_TAG.fullmatch(part)
+        if match and not match.group(1) and match.group(2).isdigit():
+            versions.add(int(match.group(2)))
+    return customer.version if customer.version in versions else 0
+
+
+def _set_etag(response: HttpResponse, version: int) -> None:
+    response["ETag"] = etag(version)
+
+
 @customers.get(
     "",
     response=with_errors({200: page_schema(CustomerOut)}),
@@ -66,11 +131,17 @@ def customer_list(request, filters: Query[CustomerFilter], page: Query[PageParam
     response=with_errors({201: CustomerDetailOut}),
     auth=requires("customers.add_customer"),
     summary="Create a customer with its contacts, addresses, bank accounts and documents",
+    description=(
+        "Credit terms other than the defaults need the credit permission: without it they are "
+        "refused with 403 `field_forbidden` naming each field."
+    ),
+    openapi_extra={"responses": {201: {"headers": _ETAG_HEADER}}},
 )
-def customer_create(request, payload: CustomerIn):
+def customer_create(request, payload: CustomerIn, response: HttpResponse):
     customer = services.customer_create(
         actor=request.user, data=payload.model_dump(exclude_unset=True)
     )
+    _set_etag(response, customer.version)
     return Status(201, _detail(request, customer))
 
 
@@ -79,9 +150,12 @@ def customer_create(request, payload: CustomerIn):
     response=with_errors({200: CustomerDetailOut}),
     auth=requires("customers.view_customer"),
     summary="Get a customer by its code",
+    openapi_extra=_WITH_ETAG,
 )
-def customer_by_code(request, code: SafeStr):
-    return customer_detail_out(get_or_404(selectors.customer_detail(request.user), code=code))
+def customer_by_code(request, code: SafeStr, response: HttpResponse):
+    customer = get_or_404(selectors.customer_detail(request.user), code=code)
+    _set_etag(response, customer.version)
+    return customer_detail_out(customer)
 
 
 @customers.get(
@@ -89,23 +163,36 @@ def customer_by_code(request, code: SafeStr):
     response=with_errors({200: CustomerDetailOut}),
     auth=requires("customers.view_customer"),
     summary="Get a customer",
+    openapi_extra=_WITH_ETAG,
 )
-def customer_get(request, id: ObjectId):
-    return customer_detail_out(get_or_404(selectors.customer_detail(request.user), pk=id))
+def customer_get(request, id: ObjectId, response: HttpResponse):
+    customer = get_or_404(selectors.customer_detail(request.user), pk=id)
+    _set_etag(response, customer.version)
+    return customer_detail_out(customer)
 
 
 @customers.patch(
     "/{id}",
-    response=with_errors({200: CustomerDetailOut}),
+    response=with_errors({200: CustomerDetailOut}, preconditions=True),
     auth=requires("customers.change_customer"),
     summary="Change some fields of a customer",
+    description=(
+        'Send If-Match with the ETag of your last read (`If-Match: "7"`). The answer carries '
+        "the new ETag. Credit terms (credit grade and limit, credit days, payment terms, "
+        "discount, price level, credit controls) need the credit permission: a changed value "
+        "without it is refused with 403 `field_forbidden` naming each field."
+    ),
+    openapi_extra={**_if_match_parameter(required=True), **_WITH_ETAG},
 )
-def customer_update(request, id: ObjectId, payload: CustomerPatch):
+def customer_update(request, id: ObjectId, payload: CustomerPatch, response: HttpResponse):
+    customer = _visible(request, id)
     customer = services.customer_update(
         actor=request.user,
-        customer=_visible(request, id),
+        customer=customer,
         data=payload.model_dump(exclude_unset=True),
+        expected_version=_expected_version(request, customer, required=True),
     )
+    _set_etag(response, customer.version)
     return _detail(request, customer)
 
 
@@ -122,25 +209,40 @@ def customer_delete(request, id: ObjectId):
 
 @customers.post(
     "/{id}/deactivate",
-    response=with_errors({200: CustomerDetailOut}),
+    response=with_errors({200: CustomerDetailOut}, preconditions=True),
     auth=requires("customers.change_customer"),
     summary="Deactivate a customer (it stays findable but takes no new documents)",
+    openapi_extra={**_if_match_parameter(required=False), **_WITH_ETAG},
 )
-def customer_deactivate(request, id: ObjectId, payload: Body[DeactivateIn | None] = None):
+def customer_deactivate(
+    request, id: ObjectId, response: HttpResponse, payload: Body[DeactivateIn | None] = None
+):
+    customer = _visible(request, id)
     customer = services.customer_deactivate(
-        actor=request.user, customer=_visible(request, id), on=payload.on if payload else None
+        actor=request.user,
+        customer=customer,
+        on=payload.on if payload else None,
+        expected_version=_expected_version(request, customer, required=False),
     )
+    _set_etag(response, customer.version)
     return _detail(request, customer)
 
 
 @customers.post(
     "/{id}/reactivate",
-    response=with_errors({200: CustomerDetailOut}),
+    response=with_errors({200: CustomerDetailOut}, preconditions=True),
     auth=requires("customers.change_customer"),
     summary="Reactivate a deactivated customer",
+    openapi_extra={**_if_match_parameter(required=False), **_WITH_ETAG},
 )
-def customer_reactivate(request, id: ObjectId):
-    customer = services.customer_reactivate(actor=request.user, customer=_visible(request, id))
+def customer_reactivate(request, id: ObjectId, response: HttpResponse):
+    customer = _visible(request, id)
+    customer = services.customer_reactivate(
+        actor=request.user,
+        customer=customer,
+        expected_version=_expected_version(request, customer, required=False),
+    )
+    _set_etag(response, customer.version)
     return _detail(request, customer)
 
 

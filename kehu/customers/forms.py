@@ -87,6 +87,10 @@ SYSTEM_GROUPS = {
     ),
 }
 USER_FIELD_PREFIX = "uf_"
+# Shown on the credit tab to whoever may not change it (field scope, SPEC §9).
+CREDIT_READ_ONLY_NOTE = _(
+    "Read-only for you: only credit controllers and administrators change the credit terms."
+)
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -155,12 +159,21 @@ class CustomerForm(forms.Form):
     developed_on = forms.DateField(required=False, widget=DATE)
     remarks = forms.CharField(required=False, widget=TEXTAREA)
     tags = forms.CharField(required=False, help_text=_("Separate tags with commas."))
+    # The version the card was opened at: a save based on an older one is refused (and shown).
+    version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, customer: Customer | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        customer: Customer | None = None,
+        can_change_credit: bool = True,
+        **kwargs,
+    ):
         self.customer = customer
         if customer is not None:
             kwargs.setdefault("initial", customer_initial(customer))
         super().__init__(*args, **kwargs)
+        self.can_change_credit = can_change_credit
         initial = kwargs.get("initial") or {}
         for name, queryset in reference_querysets().items():
             self.fields[name] = forms.ChoiceField(
@@ -173,6 +186,17 @@ class CustomerForm(forms.Form):
         for name, field in self.fields.items():
             if not name.startswith(USER_FIELD_PREFIX):
                 field.label = model_label(name) if name != "tags" else capfirst(_("tags"))
+        if customer is not None:
+            self.fields["version"].initial = customer.version
+            self.fields["version"].required = True
+            self.fields["version"].error_messages["required"] = _(
+                "The card was sent without the version it was opened at: reload it."
+            )
+        if not can_change_credit:
+            # Disabled fields show their stored value and ignore whatever is posted for them;
+            # the service refuses such changes anyway (the API, the importer).
+            for name in fields.CREDIT_FIELDS:
+                self.fields[name].disabled = True
         self.fields["mnemonic"].widget.attrs["data-auto"] = (
             "1"
             if customer is None
@@ -194,6 +218,8 @@ class CustomerForm(forms.Form):
         data, user_fields = {}, {}
         for name, value in self.cleaned_data.items():
             if changed is not None and name not in changed:
+                continue
+            if name == "version" or self.fields[name].disabled:
                 continue
             if name.startswith(USER_FIELD_PREFIX):
                 user_fields[name.removeprefix(USER_FIELD_PREFIX)] = value

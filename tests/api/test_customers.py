@@ -9,6 +9,7 @@ from kehu.customers.models import Customer
 from kehu.masterdata.models import Industry
 from tests import factories
 from tests.api.asserts import assert_error
+from tests.http import if_match
 
 CUSTOMERS = "/api/v1/customers"
 VALID_CREDIT_CODE = "91310000MA1FL0000N"
@@ -175,7 +176,9 @@ def test_negative_credit_limit_is_refused(api, masterdata):
 def test_patch_changes_only_what_is_sent(api, masterdata):
     created = api.post(CUSTOMERS, full_customer()).json()
 
-    response = api.patch(f"{CUSTOMERS}/{created['id']}", {"phone": "021-87654321", "tags": []})
+    response = api.patch(
+        f"{CUSTOMERS}/{created['id']}", {"phone": "021-87654321", "tags": []}, **if_match(created)
+    )
 
     assert response.status_code == 200, response.json()
     changed = response.json()
@@ -188,19 +191,23 @@ def test_patch_changes_only_what_is_sent(api, masterdata):
 
 def test_patch_derived_mnemonic_follows_the_short_name(api, masterdata):
     created = api.post(CUSTOMERS, full_customer()).json()
-    changed = api.patch(f"{CUSTOMERS}/{created['id']}", {"short_name": "泰锐"}).json()
+    changed = api.patch(
+        f"{CUSTOMERS}/{created['id']}", {"short_name": "泰锐"}, **if_match(created)
+    ).json()
     assert changed["mnemonic"] == "TR"
 
 
 def test_patch_to_a_non_leaf_class_is_refused(api, masterdata):
     created = api.post(CUSTOMERS, full_customer()).json()
-    response = api.patch(f"{CUSTOMERS}/{created['id']}", {"class_code": "01"})
+    response = api.patch(f"{CUSTOMERS}/{created['id']}", {"class_code": "01"}, **if_match(created))
     assert_error(response, 422, "validation_error", field="class_code", says="not a leaf")
 
 
 def test_patch_cannot_clear_required_fields(api, masterdata):
     created = api.post(CUSTOMERS, full_customer()).json()
-    response = api.patch(f"{CUSTOMERS}/{created['id']}", {"class_code": None, "name": None})
+    response = api.patch(
+        f"{CUSTOMERS}/{created['id']}", {"class_code": None, "name": None}, **if_match(created)
+    )
     body = assert_error(response, 422, "validation_error", field="class_code", says="required")
     assert "name" in body["errors"]
 
@@ -208,7 +215,9 @@ def test_patch_cannot_clear_required_fields(api, masterdata):
 def test_patch_refuses_nested_lists_and_system_fields(api, masterdata):
     created = api.post(CUSTOMERS, full_customer()).json()
     response = api.patch(
-        f"{CUSTOMERS}/{created['id']}", {"contacts": [], "receivable_balance": "1"}
+        f"{CUSTOMERS}/{created['id']}",
+        {"contacts": [], "receivable_balance": "1"},
+        **if_match(created),
     )
     body = assert_error(response, 422, "validation_error", field="contacts")
     assert "Maintained by the system" in body["errors"]["receivable_balance"][0]
@@ -218,14 +227,14 @@ def test_head_office_cycle_is_refused(api, masterdata):
     head = factories.customer(code="HQ")
     factories.customer(code="BR", parent_code="HQ")
 
-    response = api.patch(f"{CUSTOMERS}/{head.pk}", {"parent_code": "BR"})
+    response = api.patch(f"{CUSTOMERS}/{head.pk}", {"parent_code": "BR"}, **if_match(head))
 
     assert_error(response, 422, "validation_error", field="parent_code", says="cycle")
 
 
 def test_own_head_office_is_refused(api, masterdata):
     head = factories.customer(code="HQ")
-    response = api.patch(f"{CUSTOMERS}/{head.pk}", {"parent_code": "HQ"})
+    response = api.patch(f"{CUSTOMERS}/{head.pk}", {"parent_code": "HQ"}, **if_match(head))
     assert_error(response, 422, "validation_error", field="parent_code", says="cycle")
 
 
@@ -248,13 +257,19 @@ def test_user_fields_are_validated_and_merged(api, masterdata):
     assert created["user_fields"] == {"tier": "gold"}
 
     changed = api.patch(
-        f"{CUSTOMERS}/{created['id']}", {"user_fields": {"since": "2020-05-01"}}
+        f"{CUSTOMERS}/{created['id']}",
+        {"user_fields": {"since": "2020-05-01"}},
+        **if_match(created),
     ).json()
     assert changed["user_fields"] == {"tier": "gold", "since": "2020-05-01"}
 
-    bad = api.patch(f"{CUSTOMERS}/{created['id']}", {"user_fields": {"tier": "bronze"}})
+    bad = api.patch(
+        f"{CUSTOMERS}/{created['id']}", {"user_fields": {"tier": "bronze"}}, **if_match(changed)
+    )
     assert_error(bad, 422, "validation_error", field="user_fields.tier", says="gold, silver")
-    unknown = api.patch(f"{CUSTOMERS}/{created['id']}", {"user_fields": {"colour": "red"}})
+    unknown = api.patch(
+        f"{CUSTOMERS}/{created['id']}", {"user_fields": {"colour": "red"}}, **if_match(changed)
+    )
     assert_error(unknown, 422, "validation_error", field="user_fields.colour", says="No user")
 
 

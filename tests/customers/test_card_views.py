@@ -129,6 +129,7 @@ def test_editing_changes_fields_and_rows_in_one_go(logged_in, setup):
     first, second = customer.contacts.order_by("id")
     data = {
         **card_data(code=customer.code, name="杭州西湖茶业集团", short_name="", credit_code=""),
+        "version": str(customer.version),
         "contacts-0-id": str(first.pk),
         "contacts-0-name": "甲",
         "contacts-0-email": "",
@@ -160,6 +161,7 @@ def test_a_failing_row_undoes_the_whole_edit(logged_in, setup):
     contact = customer.contacts.get()
     data = {
         **card_data(code=customer.code, name="新名称公司", credit_code=""),
+        "version": str(customer.version),
         "contacts-0-id": str(contact.pk),
         "contacts-0-name": "",  # the contact's name is required
         "contacts-3-name": "新联系人",

@@ -25,10 +25,11 @@ def archive(db):
     for code, name in (("31", "华东"), ("3101", "上海")):
         region_create(actor=None, data={"code": code, "name": name})
     coded_item_create(Salesperson, actor=None, data={"code": "S01", "name": "王芳"})
+    # A sales manager who is also a credit controller: the credit tab is editable for them.
     return user_create(
         username="wangfang",
         password=PASSWORD,
-        roles=["sales manager"],
+        roles=["sales manager", "credit controller"],
         first_name="王芳",
         scope="all",
     )

@@ -22,7 +22,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from kehu.core.api.auth import CsrfFailed
-from kehu.core.errors import ConflictError, ServiceError
+from kehu.core.errors import ServiceError, StaleVersionError
 
 logger = logging.getLogger("kehu.api")
 
@@ -85,11 +85,19 @@ class ErrorOut(Schema):
 
 
 ERROR_STATUSES = (400, 401, 403, 404, 409, 422)
+# Of an update that names the version it was read at (If-Match): stale, or no version named.
+PRECONDITION_STATUSES = (412, 428)
 
 
-def with_errors(responses: dict) -> dict:
+def with_errors(responses: dict, *, preconditions: bool = False) -> dict:
     """An operation's ``response`` mapping plus the documented error responses."""
-    return {**responses, **dict.fromkeys(ERROR_STATUSES, ErrorOut)}
+    statuses = ERROR_STATUSES + (PRECONDITION_STATUSES if preconditions else ())
+    return {**responses, **dict.fromkeys(statuses, ErrorOut)}
+
+
+def etag(version: int) -> str:
+    """The strong entity tag of a record's version: ``"7"``."""
+    return f'"{version}"'
 
 
 def mark_read_only(*keys: str) -> None:
@@ -177,9 +185,15 @@ def register_error_handlers(api: NinjaAPI) -> None:
         )
 
     def on_service_error(request, exc: ServiceError):
-        status = 409 if isinstance(exc, ConflictError) else 400
-        errors = {exc.field: [str(exc)]} if exc.field else {}
-        return respond(request, status, exc.code, str(exc), errors)
+        if exc.errors:
+            errors = {key: [str(text) for text in texts] for key, texts in exc.errors.items()}
+        else:
+            errors = {exc.field: [str(exc)]} if exc.field else {}
+        response = respond(request, exc.status, exc.code, str(exc), errors)
+        if isinstance(exc, StaleVersionError):
+            # What the caller needs to read again and retry: the version now stored.
+            response["ETag"] = etag(exc.current_version)
+        return response
 
     def on_http_error(request, exc: HttpError):
         if isinstance(exc, AuthenticationError) or exc.status_code == 401:
@@ -232,5 +246,12 @@ _HTTP_CODES = {
     403: ("permission_denied", _("You do not have the permission for this.")),
     404: ("not_found", _("Not found.")),
     405: ("method_not_allowed", _("This method is not allowed here.")),
+    428: (
+        "precondition_required",
+        _(
+            'Send If-Match with the ETag of the record as you read it (e.g. If-Match: "7"), '
+            "so that a change made meanwhile by someone else is not overwritten."
+        ),
+    ),
     429: ("throttled", _("Too many requests: try again later.")),
 }

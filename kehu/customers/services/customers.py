@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.errors import ConflictError
+from kehu.core.errors import ConflictError, FieldPermissionError, StaleVersionError
 from kehu.core.text import text_problem
 from kehu.core.usage import describe_usage, protected_relations
-from kehu.customers import fields
+from kehu.customers import fields, selectors
 from kehu.customers.mnemonic import mnemonic_for
 from kehu.customers.models import Customer, Tag
 from kehu.customers.services.children import (
@@ -27,6 +27,7 @@ from kehu.customers.validators import validate_credit_code
 MAX_HEAD_OFFICE_DEPTH = 50
 TAG_MAX = 50
 MAX_TAGS = 50
+CREDIT_PERMISSION = "customers.change_customer_credit"
 
 
 def customer_transactions(customer: Customer) -> list[tuple[str, int]]:
@@ -59,6 +60,83 @@ def _check_unknown(data: dict) -> None:
                 for key in unknown
             }
         )
+
+
+def may_change_credit(actor) -> bool:
+    """Field scope (SPEC §9): credit terms are changed by credit controllers and administrators.
+
+    ``None`` is the system itself (the demo loader, tests' factories), not a person with a role.
+    """
+    return actor is None or actor.has_perm(CREDIT_PERMISSION)
+
+
+def _credit_values(customer: Customer) -> dict:
+    """The credit group's values, comparable across input types (``"10.0"`` == ``10``)."""
+    values = {}
+    for key in fields.CREDIT_FIELDS:
+        if key in fields.REFERENCE_FIELDS:
+            values[key] = getattr(customer, f"{fields.REFERENCE_FIELDS[key][0]}_id")
+            continue
+        field = Customer._meta.get_field(key)
+        value = getattr(customer, key)
+        if value == "" and field.null:
+            value = None
+        try:
+            values[key] = field.to_python(value)
+        except ValidationError:
+            values[key] = value  # not a value of the field: it differs from any stored one
+    return values
+
+
+def _check_field_scope(actor, data: dict, before: dict, customer: Customer, errors: dict) -> None:
+    """Refuse credit fields the actor may not change; an unchanged value sent back is fine.
+
+    A reference that does not resolve (``errors`` has it) counts as a change: the actor learns
+    that the field is not theirs before learning that the value is wrong.
+    """
+    if may_change_credit(actor):
+        return
+    after = _credit_values(customer)
+    refused = [
+        key
+        for key in fields.CREDIT_FIELDS
+        if key in data and (key in errors or after[key] != before[key])
+    ]
+    if refused:
+        raise FieldPermissionError(
+            {
+                key: [_("Only credit controllers and administrators may change this field.")]
+                for key in refused
+            }
+        )
+
+
+def _check_scope_kept(actor, customer: Customer) -> None:
+    """The actor must still see the customer they wrote (SPEC §9 data scope).
+
+    Checked after writing, on the data as written, so that whatever decides the scope
+    (salesperson, department...) is judged once; the error rolls the write back.
+    """
+    if actor is None:
+        return
+    if not selectors.customers_visible_to(actor).filter(pk=customer.pk).exists():
+        raise ValidationError(
+            {
+                "salesperson": ValidationError(
+                    _(
+                        "You could no longer see this customer: it would be outside your data "
+                        "scope. Choose a salesperson (or department) within your scope."
+                    ),
+                    code="out_of_scope",
+                )
+            }
+        )
+
+
+def _check_version(customer: Customer, expected_version: int | None) -> None:
+    """Optimistic concurrency: refuse an update based on an older read of the (locked) row."""
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleVersionError(current_version=customer.version)
 
 
 def _clean_tags(value) -> list[str]:
@@ -204,12 +282,16 @@ def customer_create(*, actor, data: dict) -> Customer:
     """Create a customer with its contacts, addresses, bank accounts, documents and tags.
 
     All or nothing: every problem of the customer and its children is reported at once, keyed
-    by field (``contacts.1.email``), and nothing is written unless all is valid.
+    by field (``contacts.1.email``), and nothing is written unless all is valid. Credit terms
+    other than the defaults need the credit permission (``FieldPermissionError``); the actor
+    must be able to see the customer created.
     """
     _check_unknown(data)
     errors: dict = {}
     customer = Customer()
+    before = _credit_values(customer)
     _apply(customer, data, errors)
+    _check_field_scope(actor, data, before, customer, errors)
     if not data.get("mnemonic"):
         customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
     try:
@@ -232,15 +314,22 @@ def customer_create(*, actor, data: dict) -> Customer:
         children_save_new(kind, customer=customer, rows=rows)
     if tags:
         _set_tags(customer, tags)
+    _check_scope_kept(actor, customer)
     return customer
 
 
 @transaction.atomic
-def customer_update(*, actor, customer: Customer, data: dict) -> Customer:
-    """Change the given fields of a customer (a partial update).
+def customer_update(
+    *, actor, customer: Customer, data: dict, expected_version: int | None = None
+) -> Customer:
+    """Change the given fields of a customer (a partial update); the version goes up by one.
 
-    The code is fixed once documents refer to the customer. An automatically derived
-    mnemonic follows a changed name; one the user typed stays.
+    With ``expected_version`` (the version the caller read), a customer changed meanwhile is
+    refused with ``StaleVersionError`` and nothing is written: the check runs under the row
+    lock, so of two updates based on the same read exactly one wins. Changed credit terms need
+    the credit permission (``FieldPermissionError``); the actor must still see the customer
+    afterwards. The code is fixed once documents refer to the customer. An automatically
+    derived mnemonic follows a changed name; one the user typed stays.
     """
     _check_unknown(data)
     nested = [k for k in fields.CHILD_LISTS if k in data]
@@ -249,10 +338,13 @@ def customer_update(*, actor, customer: Customer, data: dict) -> Customer:
             {k: _("Change contacts, addresses, banks and documents one by one.") for k in nested}
         )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    _check_version(customer, expected_version)
     old_code, old_mnemonic = customer.code, customer.mnemonic
     was_derived = old_mnemonic == mnemonic_for(customer.short_name or customer.name)
     errors: dict = {}
+    before = _credit_values(customer)
     _apply(customer, data, errors)
+    _check_field_scope(actor, data, before, customer, errors)
     if customer.code != old_code:
         documents = customer_transactions(customer)
         if documents:
@@ -286,13 +378,21 @@ def customer_update(*, actor, customer: Customer, data: dict) -> Customer:
     customer.save()
     if tags is not None:
         _set_tags(customer, tags)
+    _check_scope_kept(actor, customer)
     return customer
 
 
 @transaction.atomic
-def customer_deactivate(*, actor, customer: Customer, on: datetime.date | None = None) -> Customer:
+def customer_deactivate(
+    *,
+    actor,
+    customer: Customer,
+    on: datetime.date | None = None,
+    expected_version: int | None = None,
+) -> Customer:
     """Deactivate: the customer stays findable and reportable, but takes no new documents."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    _check_version(customer, expected_version)
     if customer.deactivated_on is not None:
         raise ConflictError(_("The customer is already deactivated."), code="already_deactivated")
     return customer_update(
@@ -303,9 +403,12 @@ def customer_deactivate(*, actor, customer: Customer, on: datetime.date | None =
 
 
 @transaction.atomic
-def customer_reactivate(*, actor, customer: Customer) -> Customer:
+def customer_reactivate(
+    *, actor, customer: Customer, expected_version: int | None = None
+) -> Customer:
     """Reactivate; refused if another active customer has taken the name meanwhile."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    _check_version(customer, expected_version)
     if customer.deactivated_on is None:
         raise ConflictError(_("The customer is active."), code="already_active")
     return customer_update(actor=actor, customer=customer, data={"deactivated_on": None})

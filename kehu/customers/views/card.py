@@ -6,6 +6,7 @@ next to their fields; they check no business rule themselves.
 
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -14,17 +15,20 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from kehu.core.errors import ConflictError
+from kehu.accounts.names import display_name
+from kehu.core.errors import ConflictError, FieldPermissionError, StaleVersionError
 from kehu.customers import selectors
 from kehu.customers.choices import DocumentKind
 from kehu.customers.forms import (
     CHILD_COLUMNS,
     CHILD_DEFAULTS,
     CHILD_TABLES,
+    CREDIT_READ_ONLY_NOTE,
     SYSTEM_GROUPS,
     TABS,
     ChildRow,
@@ -45,6 +49,7 @@ from kehu.customers.services import (
     customer_reactivate,
     customer_update,
 )
+from kehu.customers.services.customers import may_change_credit
 
 TEMPLATE = "customers/customer_card.html"
 ROW = "row"  # errors about a whole child row
@@ -138,16 +143,18 @@ def _render(request, *, form, rows_by_kind, customer=None, errors=(), table_erro
             "fields": groups[key],
             "tables": [table for table in tables if table.tab == key],
             "system": system.get(key, []),
+            "note": CREDIT_READ_ONLY_NOTE if key == "credit" and not form.can_change_credit else "",
         }
         for key, _label in TABS
     ]
+    hidden_errors = [error for field in form.hidden_fields() for error in field.errors]
     context = {
         "form": form,
         "customer": customer,
         "tabs": TABS,
         "panels": panels,
         "active_tab": _active_tab(form, tables, request.GET.get("tab")),
-        "errors": list(errors) + list(form.non_field_errors()),
+        "errors": list(errors) + list(form.non_field_errors()) + hidden_errors,
         "can_change": customer is None or request.user.has_perm("customers.change_customer"),
     }
     return render(request, TEMPLATE, context)
@@ -189,16 +196,60 @@ def _conflict(exc: ConflictError) -> dict:
     return {exc.field or "__all__": [str(exc)]}
 
 
+def _refused(exc: FieldPermissionError) -> dict:
+    return exc.errors or {"__all__": [str(exc)]}
+
+
+def _shown(field: forms.Field, value) -> str:
+    """A value as the card shows it, for the "now / yours" of a stale save."""
+    if isinstance(field, forms.BooleanField):
+        return str(_("yes") if value else _("no"))
+    if value is None or value == "":
+        return "—"
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(str(value), value))
+    return str(value)
+
+
+def _show_stale(form: CustomerForm, current: Customer) -> str:
+    """Mark each field whose stored value now differs from the posted one; return the message.
+
+    ``form`` is bound to what the user posted and built over the customer as stored now.
+    """
+    for name in form.changed_data:
+        field = form.fields[name]
+        if name == "version" or field.disabled:
+            continue
+        now = form.get_initial_for_field(field, name)
+        yours = form.cleaned_data.get(name, form.data.get(name)) if form.is_bound else None
+        form.add_error(
+            name,
+            _("Now: %(now)s — yours: %(yours)s")
+            % {"now": _shown(field, now), "yours": _shown(field, yours)},
+        )
+    who = display_name(current.updated_by) if current.updated_by_id else _("someone else")
+    when = formats.date_format(timezone.localtime(current.updated_at), "DATETIME_FORMAT")
+    return str(
+        _(
+            "%(user)s changed this customer at %(time)s, after you opened it. Nothing of yours "
+            "was saved. Each field that now differs from your input shows both values; save "
+            "again to store yours."
+        )
+        % {"user": who, "time": when}
+    )
+
+
 class CustomerCreateView(PermissionRequiredMixin, View):
     """A new customer: its fields and its children go to ``customer_create`` in one call."""
 
     permission_required = "customers.add_customer"
 
     def get(self, request):
-        return _render(request, form=CustomerForm(), rows_by_kind=_empty_tables())
+        form = CustomerForm(can_change_credit=may_change_credit(request.user))
+        return _render(request, form=form, rows_by_kind=_empty_tables())
 
     def post(self, request):
-        form = CustomerForm(request.POST)
+        form = CustomerForm(request.POST, can_change_credit=may_change_credit(request.user))
         rows_by_kind = {kind: child_rows_from_post(kind, request.POST) for kind, _t in CHILD_TABLES}
         general, table_errors = [], {}
         if form.is_valid():
@@ -215,6 +266,8 @@ class CustomerCreateView(PermissionRequiredMixin, View):
                 general, table_errors = _apply_errors(form, rows_by_kind, _error_dict(exc), sent)
             except ConflictError as exc:
                 general, table_errors = _apply_errors(form, rows_by_kind, _conflict(exc), sent)
+            except FieldPermissionError as exc:
+                general, table_errors = _apply_errors(form, rows_by_kind, _refused(exc), sent)
             else:
                 messages.success(
                     request,
@@ -244,18 +297,15 @@ class CustomerEditView(PermissionRequiredMixin, View):
             kind: child_rows_from_instances(kind, getattr(customer, kind).all())
             for kind, _t in CHILD_TABLES
         }
-        return _render(
-            request,
-            form=CustomerForm(customer=customer),
-            rows_by_kind=rows_by_kind,
-            customer=customer,
-        )
+        form = CustomerForm(customer=customer, can_change_credit=may_change_credit(request.user))
+        return _render(request, form=form, rows_by_kind=rows_by_kind, customer=customer)
 
     def post(self, request, pk: int):
         if not request.user.has_perm("customers.change_customer"):
             raise PermissionDenied
         customer = self.get_customer(pk)
-        form = CustomerForm(request.POST, customer=customer)
+        can_change_credit = may_change_credit(request.user)
+        form = CustomerForm(request.POST, customer=customer, can_change_credit=can_change_credit)
         rows_by_kind = {kind: child_rows_from_post(kind, request.POST) for kind, _t in CHILD_TABLES}
         general, table_errors = [], {}
         if form.is_valid():
@@ -266,6 +316,8 @@ class CustomerEditView(PermissionRequiredMixin, View):
                         raise _Rollback
             except _Rollback:
                 pass
+            except StaleVersionError:
+                return self._stale(request, pk, rows_by_kind, can_change_credit)
             else:
                 messages.success(request, _("The changes were saved."))
                 return _to_card(request, customer)
@@ -278,43 +330,71 @@ class CustomerEditView(PermissionRequiredMixin, View):
             table_errors=table_errors,
         )
 
+    def _stale(self, request, pk: int, rows_by_kind, can_change_credit: bool):
+        """The card as stored now, with the user's inputs kept and the differences shown.
+
+        The hidden version becomes the current one: having seen the differences, the user may
+        save their values over them.
+        """
+        current = self.get_customer(pk)
+        posted = request.POST.copy()
+        posted["version"] = str(current.version)
+        form = CustomerForm(posted, customer=current, can_change_credit=can_change_credit)
+        form.is_valid()
+        message = _show_stale(form, current)
+        return _render(
+            request,
+            form=form,
+            rows_by_kind=rows_by_kind,
+            customer=current,
+            errors=[message],
+        )
+
     @staticmethod
     def _row_errors(rows_by_kind) -> bool:
         return any(row.errors for rows in rows_by_kind.values() for row in rows)
 
     def _save(self, form, customer, rows_by_kind) -> tuple[list, dict]:
-        """Write the customer's changes, then each changed row; collect every error."""
+        """Write the customer's changes, then each changed row; collect every error.
+
+        The customer is written first whenever anything on the card changes: that checks the
+        version the card was opened at (under the row lock, before any row is written) and
+        makes a change of a row a change of the customer, which the next stale save sees.
+        ``StaleVersionError`` is not caught here: the whole save is refused.
+        """
         actor = self.request.user
         errors: dict = {}
         data = form.service_data()
-        if data:
+        plan = {kind: self._plan(kind, customer, rows) for kind, rows in rows_by_kind.items()}
+        if data or any(action for steps in plan.values() for action, _r, _o in steps):
             try:
-                customer_update(actor=actor, customer=customer, data=data)
+                customer_update(
+                    actor=actor,
+                    customer=customer,
+                    data=data,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except StaleVersionError:
+                raise
             except ValidationError as exc:
                 errors.update(_error_dict(exc))
             except ConflictError as exc:
                 errors.update(_conflict(exc))
+            except FieldPermissionError as exc:
+                errors.update(_refused(exc))
         general, table_errors = _apply_errors(form, rows_by_kind, errors, {})
-        for kind, rows in rows_by_kind.items():
-            existing = {row.pk: row for row in getattr(customer, kind).all()}
-            originals = {
-                row.pk: row.values for row in child_rows_from_instances(kind, existing.values())
-            }
-            for row in rows:
-                if row.pk is not None and row.pk not in existing:
-                    row.errors[ROW] = [_("This row no longer exists; reload the card.")]
-                    continue
+        for kind, steps in plan.items():
+            for action, row, original in steps:
                 try:
-                    if row.pk is None:
-                        if not row.delete:
-                            customer_child_create(
-                                kind, actor=actor, customer=customer, data=row.service_data(kind)
-                            )
-                    elif row.delete:
-                        customer_child_delete(kind, actor=actor, row=existing[row.pk])
-                    elif _changed(row.values, originals[row.pk]):
+                    if action == "create":
+                        customer_child_create(
+                            kind, actor=actor, customer=customer, data=row.service_data(kind)
+                        )
+                    elif action == "delete":
+                        customer_child_delete(kind, actor=actor, row=original)
+                    elif action == "update":
                         customer_child_update(
-                            kind, actor=actor, row=existing[row.pk], data=row.service_data(kind)
+                            kind, actor=actor, row=original, data=row.service_data(kind)
                         )
                 except ValidationError as exc:
                     for key, value in _error_dict(exc).items():
@@ -322,6 +402,31 @@ class CustomerEditView(PermissionRequiredMixin, View):
                 except ConflictError as exc:
                     row.errors.setdefault(exc.field or ROW, []).append(str(exc))
         return general, table_errors
+
+    @staticmethod
+    def _plan(kind: str, customer: Customer, rows) -> list[tuple[str | None, ChildRow, object]]:
+        """What to do with each posted row: create, update, delete or nothing (None).
+
+        A row that no longer exists gets its error here and no action.
+        """
+        existing = {row.pk: row for row in getattr(customer, kind).all()}
+        originals = {
+            row.pk: row.values for row in child_rows_from_instances(kind, existing.values())
+        }
+        steps = []
+        for row in rows:
+            if row.pk is not None and row.pk not in existing:
+                row.errors[ROW] = [_("This row no longer exists; reload the card.")]
+                steps.append((None, row, None))
+            elif row.pk is None:
+                steps.append((None if row.delete else "create", row, None))
+            elif row.delete:
+                steps.append(("delete", row, existing[row.pk]))
+            elif _changed(row.values, originals[row.pk]):
+                steps.append(("update", row, existing[row.pk]))
+            else:
+                steps.append((None, row, existing[row.pk]))
+        return steps
 
 
 def _changed(posted: dict, original: dict) -> bool:
@@ -333,13 +438,14 @@ class _CustomerAction(PermissionRequiredMixin, View):
     http_method_names = ["post"]
     done_message = None
 
-    def act(self, customer: Customer):
+    def act(self, customer: Customer, expected_version: int | None):
         raise NotImplementedError
 
     def post(self, request, pk: int):
         customer = get_object_or_404(selectors.customers_visible_to(request.user), pk=pk)
+        version = request.POST.get("version", "")
         try:
-            self.act(customer)
+            self.act(customer, int(version) if version.isdigit() else None)
         except ConflictError as exc:
             messages.error(request, str(exc))
         except ValidationError as exc:
@@ -353,15 +459,19 @@ class _CustomerAction(PermissionRequiredMixin, View):
 class CustomerDeactivateView(_CustomerAction):
     done_message = _("The customer was deactivated.")
 
-    def act(self, customer):
-        customer_deactivate(actor=self.request.user, customer=customer)
+    def act(self, customer, expected_version):
+        customer_deactivate(
+            actor=self.request.user, customer=customer, expected_version=expected_version
+        )
 
 
 class CustomerReactivateView(_CustomerAction):
     done_message = _("The customer was reactivated.")
 
-    def act(self, customer):
-        customer_reactivate(actor=self.request.user, customer=customer)
+    def act(self, customer, expected_version):
+        customer_reactivate(
+            actor=self.request.user, customer=customer, expected_version=expected_version
+        )
 
 
 MNEMONIC_TEXT_MAX = 200

@@ -247,7 +247,8 @@ class CodingSchemeView(DeclaredPermissionsMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         tree = request.POST.get("tree")
         if tree not in TreeKind.values:
-            raise Http404
+            messages.error(request, _("Say which tree's coding scheme to change."))
+            return self.render_to_response(self.get_context_data(), status=400)
         form = CodingSchemeForm(request.POST, prefix=tree)
         scheme = submit(
             form,

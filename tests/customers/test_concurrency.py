@@ -33,6 +33,7 @@ def colleague(db):
         username="li",
         password="Kehu-user-2026",
         roles=["sales manager"],
+        scope="all",
         first_name="芳",
         last_name="李",
     )

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 
 from kehu.accounts.services import user_create
 from kehu.core.errors import FieldPermissionError
-from kehu.customers import selectors
 from kehu.customers.models import Customer
 from kehu.customers.services import customer_create, customer_update
 from kehu.masterdata.models import Salesperson
@@ -35,9 +34,12 @@ def stored(setup):
     )
 
 
-def person(*roles: str):
+def person(*roles: str, scope: str = "all"):
     return user_create(
-        username="_".join(roles).replace(" ", "_") or "nobody", password="Kehu-x-2026", roles=roles
+        username="_".join(roles).replace(" ", "_") or "nobody",
+        password="Kehu-x-2026",
+        roles=roles,
+        scope=scope,
     )
 
 
@@ -93,22 +95,15 @@ def test_system_fields_are_refused_whatever_else_the_data_holds(stored):
     assert after.phone == "021-1" and after.version == 1 and after.receivable_balance == 0
 
 
-def only_their_customers(monkeypatch, code: str) -> None:
-    """A data scope as the accounts app will give it: a salesperson sees their customers."""
-    every = selectors.customers_visible_to
-
-    def visible(user):
-        queryset = every(user)
-        if user.is_superuser:
-            return queryset
-        return queryset.filter(salesperson__code=code)
-
-    monkeypatch.setattr(selectors, "customers_visible_to", visible)
+def own_scope_salesperson(code: str):
+    """A salesperson's login with the ``own`` data scope, linked to salesperson ``code``."""
+    user = person("salesperson", scope="own")
+    Salesperson.objects.filter(code=code).update(user=user)
+    return user
 
 
-def test_a_salesperson_cannot_create_a_customer_outside_their_scope(setup, monkeypatch):
-    only_their_customers(monkeypatch, "S1")
-    salesperson = person("salesperson")
+def test_a_salesperson_cannot_create_a_customer_outside_their_scope(setup):
+    salesperson = own_scope_salesperson("S1")
 
     with pytest.raises(ValidationError) as refused:
         customer_create(
@@ -125,12 +120,12 @@ def test_a_salesperson_cannot_create_a_customer_outside_their_scope(setup, monke
     assert mine.salesperson.code == "S1"
 
 
-def test_a_salesperson_cannot_move_a_customer_out_of_their_scope(stored, monkeypatch):
-    only_their_customers(monkeypatch, "S1")
+def test_a_salesperson_cannot_move_a_customer_out_of_their_scope(stored):
+    salesperson = own_scope_salesperson("S1")
 
     with pytest.raises(ValidationError) as refused:
         customer_update(
-            actor=person("salesperson"),
+            actor=salesperson,
             customer=stored,
             data={"salesperson": "S2", "phone": "021-2"},
         )

@@ -23,6 +23,7 @@ from kehu.customers.services.children import (
 from kehu.customers.services.references import resolve_reference
 from kehu.customers.services.user_fields import user_field_values_clean
 from kehu.customers.validators import validate_credit_code
+from kehu.masterdata.models import Salesperson
 
 MAX_HEAD_OFFICE_DEPTH = 50
 TAG_MAX = 50
@@ -193,8 +194,11 @@ def _check_head_office(customer: Customer) -> None:
         )
 
 
-def _apply(customer: Customer, data: dict, errors: dict) -> None:
-    """Copy plain values and resolve references onto ``customer``, collecting field errors."""
+def _apply(customer: Customer, data: dict, errors: dict, actor=None) -> None:
+    """Copy plain values and resolve references onto ``customer``, collecting field errors.
+
+    A head office must be a customer the actor may see; another one answers like an unknown
+    code."""
     for key in fields.PLAIN_FIELDS:
         if key in data:
             value = data[key]
@@ -211,8 +215,11 @@ def _apply(customer: Customer, data: dict, errors: dict) -> None:
             continue
         target = Customer if model == "customer" else model
         current = getattr(customer, model_field) if getattr(customer, f"{model_field}_id") else None
+        queryset = None
+        if target is Customer and actor is not None:
+            queryset = selectors.customers_visible_to(actor)
         try:
-            obj = resolve_reference(target, data[key], current=current)
+            obj = resolve_reference(target, data[key], current=current, queryset=queryset)
         except ValidationError as exc:
             errors[key] = exc.error_list
             continue
@@ -277,6 +284,21 @@ def _build_children(data: dict, errors: dict) -> dict:
     return built
 
 
+def _default_salesperson(actor, customer: Customer, data: dict) -> None:
+    """A customer created without a salesperson by a salesperson's login is theirs (and their
+    department's), as an ERP defaults the 专管业务员 to the operator."""
+    if actor is None or not getattr(actor, "pk", None) or customer.salesperson_id:
+        return
+    if data.get("salesperson") not in (None, ""):
+        return  # given, but refused: the error is already reported
+    own = Salesperson.objects.filter(user=actor, is_active=True).first()
+    if own is None:
+        return
+    customer.salesperson = own
+    if customer.department_id is None and data.get("department") in (None, ""):
+        customer.department_id = own.department_id
+
+
 @transaction.atomic
 def customer_create(*, actor, data: dict) -> Customer:
     """Create a customer with its contacts, addresses, bank accounts, documents and tags.
@@ -290,7 +312,8 @@ def customer_create(*, actor, data: dict) -> Customer:
     errors: dict = {}
     customer = Customer()
     before = _credit_values(customer)
-    _apply(customer, data, errors)
+    _apply(customer, data, errors, actor)
+    _default_salesperson(actor, customer, data)
     _check_field_scope(actor, data, before, customer, errors)
     if not data.get("mnemonic"):
         customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
@@ -343,7 +366,7 @@ def customer_update(
     was_derived = old_mnemonic == mnemonic_for(customer.short_name or customer.name)
     errors: dict = {}
     before = _credit_values(customer)
-    _apply(customer, data, errors)
+    _apply(customer, data, errors, actor)
     _check_field_scope(actor, data, before, customer, errors)
     if customer.code != old_code:
         documents = customer_transactions(customer)

@@ -6,20 +6,24 @@ from django.utils.translation import gettext_lazy as _
 from kehu.masterdata.models import TreeNode
 
 
-def resolve_reference(model, value, *, current=None):
+def resolve_reference(model, value, *, current=None, queryset=None):
     """The row of ``model`` whose code (or, when unambiguous, name) is ``value``.
 
     Empty values clear the reference. An inactive row may stay where it is but is not chosen
-    anew; a tree node must be a leaf.
+    anew; a tree node must be a leaf. ``queryset`` limits the rows that can be named (the
+    customers the actor may see): others answer exactly like an unknown code.
     """
+    rows = model._default_manager.all() if queryset is None else queryset
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str | int):
         raise ValidationError(_("Give the code as text."), code="invalid")
     text = str(value).strip()
-    obj = model._default_manager.filter(code=text).first()
+    obj = rows.filter(code=text).first()
+    if obj is None and current is not None and getattr(current, "code", None) == text:
+        obj = current  # the row already referred to stays, visible to the actor or not
     if obj is None and hasattr(model, "name"):
-        by_name = list(model._default_manager.filter(name=text)[:2])
+        by_name = list(rows.filter(name=text)[:2])
         if len(by_name) == 1:
             obj = by_name[0]
         elif len(by_name) > 1:

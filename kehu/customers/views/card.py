@@ -8,9 +8,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,6 +20,7 @@ from django.views import View
 
 from kehu.accounts.names import display_name
 from kehu.core.errors import ConflictError, FieldPermissionError, StaleVersionError
+from kehu.core.permissions import AnyOf, DeclaredPermissionsMixin, requires_permissions
 from kehu.customers import selectors
 from kehu.customers.choices import DocumentKind
 from kehu.customers.forms import (
@@ -239,10 +238,12 @@ def _show_stale(form: CustomerForm, current: Customer) -> str:
     )
 
 
-class CustomerCreateView(PermissionRequiredMixin, View):
+class CustomerCreateView(DeclaredPermissionsMixin, View):
     """A new customer: its fields and its children go to ``customer_create`` in one call."""
 
-    permission_required = "customers.add_customer"
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ("customers.add_customer",)
 
     def get(self, request):
         form = CustomerForm(can_change_credit=may_change_credit(request.user))
@@ -283,10 +284,14 @@ class CustomerCreateView(PermissionRequiredMixin, View):
         )
 
 
-class CustomerEditView(PermissionRequiredMixin, View):
+class CustomerEditView(DeclaredPermissionsMixin, View):
     """The card of an existing customer; changes to it and its rows are one transaction."""
 
-    permission_required = "customers.view_customer"
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        if method == "POST":
+            return ("customers.view_customer", "customers.change_customer")
+        return ("customers.view_customer",)
 
     def get_customer(self, pk: int) -> Customer:
         return get_object_or_404(selectors.customer_detail(self.request.user), pk=pk)
@@ -301,8 +306,6 @@ class CustomerEditView(PermissionRequiredMixin, View):
         return _render(request, form=form, rows_by_kind=rows_by_kind, customer=customer)
 
     def post(self, request, pk: int):
-        if not request.user.has_perm("customers.change_customer"):
-            raise PermissionDenied
         customer = self.get_customer(pk)
         can_change_credit = may_change_credit(request.user)
         form = CustomerForm(request.POST, customer=customer, can_change_credit=can_change_credit)
@@ -433,10 +436,13 @@ def _changed(posted: dict, original: dict) -> bool:
     return any(str(posted.get(k, "")) != str(v) for k, v in original.items())
 
 
-class _CustomerAction(PermissionRequiredMixin, View):
-    permission_required = "customers.change_customer"
+class _CustomerAction(DeclaredPermissionsMixin, View):
     http_method_names = ["post"]
     done_message = None
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ("customers.change_customer",)
 
     def act(self, customer: Customer, expected_version: int | None):
         raise NotImplementedError
@@ -477,11 +483,8 @@ class CustomerReactivateView(_CustomerAction):
 MNEMONIC_TEXT_MAX = 200
 
 
-@login_required
+@requires_permissions({"GET": AnyOf(("customers.add_customer", "customers.change_customer"))})
 def mnemonic_view(request):
     """``{"mnemonic": "TRJJ"}`` for ``?text=泰锐家居``: the card fills its input as one types."""
-    user = request.user
-    if not (user.has_perm("customers.add_customer") or user.has_perm("customers.change_customer")):
-        raise PermissionDenied
     text = request.GET.get("text", "")[:MNEMONIC_TEXT_MAX]
     return JsonResponse({"mnemonic": mnemonic_for(text)})

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import QueryDict
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from pydantic import ValidationError
 
+from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Customer
@@ -127,11 +127,14 @@ def class_tree(user, selected: str | None, params: dict[str, str]) -> list[Class
     ]
 
 
-class CustomerListView(PermissionRequiredMixin, TemplateView):
+class CustomerListView(DeclaredPermissionsMixin, TemplateView):
     """The main screen: the class tree at the left, the customers at the right."""
 
-    permission_required = "customers.view_customer"
     template_name = "customers/customer_list.html"
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ("customers.view_customer",)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

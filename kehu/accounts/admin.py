@@ -1,6 +1,10 @@
 from django.contrib import admin
 
+from kehu.accounts.forms import AdminLoginForm
 from kehu.accounts.models import ApiToken
+
+# The admin's login page locks out repeated failures like the product's (see forms.py).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(ApiToken)

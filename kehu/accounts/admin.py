@@ -5,8 +5,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from kehu.accounts.forms import AdminLoginForm
 from kehu.accounts.models import ApiToken, DataScope
 from kehu.accounts.scopes import default_scope_kind
+
+# The admin's login page locks out repeated failures like the product's (see forms.py).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(ApiToken)

@@ -42,7 +42,7 @@ ROLES = {
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
         + _perms("masterdata", ["industry", "salesperson", "shippingmethod"], ALL)
         + _perms("customers", CUSTOMER_MODELS, ALL)
-        + ["customers.view_userfield"]
+        + ["customers.view_userfield", "audit.view_auditevent"]
     ),
     gettext_noop("salesperson"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -60,17 +60,23 @@ ROLES = {
     gettext_noop("auditor"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
         + _perms("customers", CUSTOMER_MODELS, ("view",))
-        + ["customers.view_userfield"]
+        + ["customers.view_userfield", "audit.view_auditevent"]
     ),
 }
-KEHU_APPS = ("masterdata", "customers", "accounts")
+KEHU_APPS = ("masterdata", "customers", "accounts", "audit")
 
 
 def roles_seed(*, using="default"):
     """Create each missing role group with its permissions. Idempotent."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
+    # post_migrate reaches the apps in INSTALLED_APPS order: make sure the permissions of
+    # every app the roles hand out exist, including apps listed after this one (audit).
+    for label in KEHU_APPS:
+        create_permissions(apps.get_app_config(label), verbosity=0, using=using)
     wanted_all = Permission.objects.using(using).filter(content_type__app_label__in=KEHU_APPS)
     for name, perms in ROLES.items():
         group, created = Group.objects.using(using).get_or_create(name=name)

@@ -2,9 +2,12 @@
 
 from django.contrib.auth import views as auth_views
 
+from kehu.accounts.forms import LoginForm
+
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    form_class = LoginForm
     redirect_authenticated_user = True
 
 

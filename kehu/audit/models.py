@@ -16,6 +16,24 @@ class AuditAction(models.TextChoices):
     LOGOUT = "logout", _("logged out")
 
 
+class AppendOnlyError(Exception):
+    """An attempt to change or remove a recorded audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Events can be read and added; bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    update.queryset_only = True
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    delete.queryset_only = True
+
+
 class AuditEvent(models.Model):
     """One recorded event. Rows are only ever inserted: nothing in the product updates or
     deletes them, and the database refuses it too.
@@ -57,6 +75,8 @@ class AuditEvent(models.Model):
     # Groups the events of one operation (an import, a merge) under one id.
     operation_id = models.CharField(_("operation id"), max_length=64, blank=True)
 
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit event")
@@ -70,3 +90,15 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    delete.alters_data = True

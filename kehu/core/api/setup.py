@@ -20,6 +20,7 @@ def build_api() -> NinjaAPI:
     """The ``/api/v1/`` API. Every operation needs authentication; the OpenAPI document and
     the docs page do not."""
     from kehu.accounts.api import router as accounts_router
+    from kehu.audit.api import router as audit_router
     from kehu.customers.api import router as customers_router
     from kehu.masterdata.api import router as masterdata_router
 
@@ -35,6 +36,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", accounts_router)
     api.add_router("", masterdata_router)
     api.add_router("", customers_router)
+    api.add_router("", audit_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches
     _document_permissions(api)
     return api

@@ -64,6 +64,8 @@ ROLES = {
     ),
 }
 KEHU_APPS = ("masterdata", "customers", "accounts", "audit")
+# Administrators also manage users and roles (Django's auth app: users, groups).
+ADMIN_AUTH_MODELS = ("user", "group")
 
 
 def roles_seed(*, using="default"):
@@ -75,9 +77,12 @@ def roles_seed(*, using="default"):
 
     # post_migrate reaches the apps in INSTALLED_APPS order: make sure the permissions of
     # every app the roles hand out exist, including apps listed after this one (audit).
-    for label in KEHU_APPS:
+    for label in (*KEHU_APPS, "auth"):
         create_permissions(apps.get_app_config(label), verbosity=0, using=using)
-    wanted_all = Permission.objects.using(using).filter(content_type__app_label__in=KEHU_APPS)
+    wanted_all = Permission.objects.using(using).filter(
+        Q(content_type__app_label__in=KEHU_APPS)
+        | Q(content_type__app_label="auth", content_type__model__in=ADMIN_AUTH_MODELS)
+    )
     for name, perms in ROLES.items():
         group, created = Group.objects.using(using).get_or_create(name=name)
         if not created:

@@ -12,6 +12,8 @@ from django.utils import translation
 from ninja import Body, Query, Router, Status
 from ninja.errors import HttpError
 
+from kehu.audit.api import AuditEventOut, event_out
+from kehu.audit.selectors import events_for_customer
 from kehu.core.api.auth import requires
 from kehu.core.api.errors import etag, mark_read_only, with_errors
 from kehu.core.api.lookup import get_or_404
@@ -244,6 +246,17 @@ def customer_reactivate(request, id: ObjectId, response: HttpResponse):
     )
     _set_etag(response, customer.version)
     return _detail(request, customer)
+
+
+@customers.get(
+    "/{id}/history",
+    response=with_errors({200: page_schema(AuditEventOut)}),
+    auth=requires("customers.view_customer"),
+    summary="The customer's history: every change of it and of its records, newest first",
+)
+def customer_history(request, id: ObjectId, page: Query[PageParams]):
+    customer = _visible(request, id)
+    return paginate(events_for_customer(customer.pk), page, event_out)
 
 
 # Children: one factory for contacts, addresses, bank accounts and documents ----------------

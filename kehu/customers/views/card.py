@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from kehu.accounts.names import display_name
+from kehu.audit.selectors import events_for_customer
 from kehu.core.errors import ConflictError, FieldPermissionError, StaleVersionError
 from kehu.core.permissions import AnyOf, DeclaredPermissionsMixin, requires_permissions
 from kehu.customers import selectors
@@ -110,7 +111,13 @@ def _tables(form: CustomerForm, rows_by_kind: dict, table_errors: dict) -> list[
     return tables
 
 
-def _active_tab(form: CustomerForm, tables: list[ChildTable], requested: str | None) -> str:
+HISTORY_TAB = "history"
+HISTORY_LIMIT = 200
+
+
+def _active_tab(
+    form: CustomerForm, tables: list[ChildTable], requested: str | None, *, history: bool
+) -> str:
     """The tab holding the first error; otherwise the one asked for, or the first."""
     for tab, _label in TABS:
         if any(field.errors for field in form.groups()[tab]):
@@ -118,6 +125,8 @@ def _active_tab(form: CustomerForm, tables: list[ChildTable], requested: str | N
         for table in tables:
             if table.tab == tab and (table.errors or any(row.errors for row, _c in table.rows)):
                 return tab
+    if history and requested == HISTORY_TAB:
+        return HISTORY_TAB
     return requested if requested in dict(TABS) else "basic"
 
 
@@ -152,7 +161,12 @@ def _render(request, *, form, rows_by_kind, customer=None, errors=(), table_erro
         "customer": customer,
         "tabs": TABS,
         "panels": panels,
-        "active_tab": _active_tab(form, tables, request.GET.get("tab")),
+        "active_tab": _active_tab(
+            form, tables, request.GET.get("tab"), history=customer is not None
+        ),
+        # The customer's history: whoever may see the customer may see what happened to it.
+        "history": events_for_customer(customer.pk)[:HISTORY_LIMIT] if customer else None,
+        "history_limit": HISTORY_LIMIT,
         "errors": list(errors) + list(form.non_field_errors()) + hidden_errors,
         "can_change": customer is None or request.user.has_perm("customers.change_customer"),
     }

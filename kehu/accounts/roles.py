@@ -98,4 +98,7 @@ def roles_seed(*, using="default"):
 
 
 def roles_seed_after_migrate(sender, using="default", **kwargs):
-    roles_seed(using=using)
+    from kehu.audit.context import recording_suspended
+
+    with recording_suspended():
+        roles_seed(using=using)

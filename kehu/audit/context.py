@@ -13,6 +13,7 @@ Outside a request (the CLI, management commands, an import), a service names its
 
 import contextlib
 import uuid
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -23,6 +24,22 @@ SYSTEM_ACTOR_NAME = "system"
 
 _request: ContextVar = ContextVar("kehu_audit_request", default=None)
 _override: ContextVar = ContextVar("kehu_audit_override", default=None)
+_suspended: ContextVar = ContextVar("kehu_audit_suspended", default=False)
+
+
+@contextmanager
+def recording_suspended():
+    """Record nothing inside: only for what ``migrate`` itself seeds (the roles), which is set-up
+    of the installation rather than a change by anyone — as the migrations' own seed data."""
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+
+
+def recording_is_suspended() -> bool:
+    return _suspended.get()
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ import json
 import uuid
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.utils import translation
 
 from kehu.audit.models import AuditAction
 from kehu.audit.services import event_record
@@ -164,6 +166,19 @@ def customer_id_of(instance) -> int | None:
 # --- save and delete ----------------------------------------------------------------------
 
 
+def _in_site_language(handler):
+    """Texts stored in an event (the record's name, related records' names) are written in the
+    site's language, not in the language of whoever happened to cause the change: the history
+    reads the same for everyone, like the data it describes."""
+
+    @functools.wraps(handler)
+    def wrapped(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return handler(*args, **kwargs)
+
+    return wrapped
+
+
 def _pre_save(sender, instance, raw=False, using="default", update_fields=None, **kwargs):
     instance.__dict__.pop(_BEFORE, None)
     if raw or instance._state.adding or instance.pk is None:
@@ -183,6 +198,7 @@ def _pre_save(sender, instance, raw=False, using="default", update_fields=None, 
         instance.__dict__[_BEFORE] = (fields, row)
 
 
+@_in_site_language
 def _post_save(sender, instance, created, raw=False, using="default", **kwargs):
     if raw:
         return
@@ -221,6 +237,7 @@ def _post_save(sender, instance, created, raw=False, using="default", **kwargs):
         )
 
 
+@_in_site_language
 def _post_delete(sender, instance, using="default", origin=None, **kwargs):
     event_record(
         action=AuditAction.DELETE,
@@ -268,6 +285,7 @@ def _m2m_owner_pks(field, instance, reverse, pk_set, using) -> list:
     )
 
 
+@_in_site_language
 def _m2m_changed(sender, instance, action, reverse, model, pk_set, using="default", **kwargs):
     phase, _sep, _kind = action.partition("_")
     field = _m2m_field(sender)

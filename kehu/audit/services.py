@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Max
 from django.utils import timezone
 
-from kehu.audit.context import AuditActor, client_ip, current_actor
+from kehu.audit.context import AuditActor, client_ip, current_actor, recording_is_suspended
 from kehu.audit.models import AuditAction, AuditEvent
 
 # SPEC §9 / issue 4.6: this many failures of one user name from one address within the window
@@ -27,7 +27,10 @@ def event_record(
     """Insert one event about ``instance`` (or about no record: a login), by the current actor.
 
     Called inside the caller's transaction, so an event exists exactly when its change does.
+    Returns None, recording nothing, while recording is suspended (``migrate``'s seeding).
     """
+    if recording_is_suspended():
+        return None
     who = who or current_actor()
     event = AuditEvent(
         at=timezone.now(),

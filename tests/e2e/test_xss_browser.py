@@ -9,12 +9,9 @@ browser does: scripts that would put text into the page, and handlers that need 
 import pytest
 
 from kehu.customers.forms import TABS
-from tests.e2e import conftest as e2e
 from tests.security.test_xss import ADMIN, CORPUS, PASSWORD, archive_with_payload
 
 pytestmark = pytest.mark.django_db(transaction=True)
-# The browser tests' fixtures: Debian's Chromium, a page, the seeds a flushed database lacks.
-browser, page, seeded_defaults = e2e.browser, e2e.page, e2e.seeded_defaults
 
 MASTER_DATA = (
     "/masterdata/trees/classes/",

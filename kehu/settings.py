@@ -157,6 +157,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
 
+# How many reverse proxies stand in front of Kehu and append to X-Forwarded-For (nginx:
+# `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`). The audit trail and the login
+# lockout then take the client's address from there; 0 (default): the connection's own address.
+KEHU_TRUSTED_PROXIES = int(os.environ.get("KEHU_TRUSTED_PROXIES", "0"))
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "accounts:login"

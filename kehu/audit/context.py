@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_ipv46_address
 
@@ -100,10 +101,24 @@ def current_request():
 
 
 def client_ip(request) -> str | None:
-    """The peer address of ``request`` (REMOTE_ADDR), or None when it is not an address."""
+    """The client's address, or None when it is not an address.
+
+    Without proxies (``KEHU_TRUSTED_PROXIES`` = 0) the connection's peer (REMOTE_ADDR). Behind
+    N trusted reverse proxies, the address the outermost of them saw: the N-th entry from the
+    right of ``X-Forwarded-For`` (each proxy appends its peer; entries further left come from the
+    client and could be forged, so they are never used).
+    """
     if request is None:
         return None
     address = request.META.get("REMOTE_ADDR") or ""
+    proxies = getattr(settings, "KEHU_TRUSTED_PROXIES", 0)
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        address = forwarded[-proxies] if len(forwarded) >= proxies else ""
     try:
         validate_ipv46_address(address)
     except ValidationError:

@@ -62,3 +62,29 @@ def test_reads_record_nothing(api, classes):
     api.get("/api/v1/customers/by-code/K1")
 
     assert AuditEvent.objects.count() == before
+
+
+class _Request:
+    def __init__(self, remote, forwarded=None):
+        self.META = {"REMOTE_ADDR": remote}
+        if forwarded is not None:
+            self.META["HTTP_X_FORWARDED_FOR"] = forwarded
+
+
+def test_without_trusted_proxies_the_address_is_the_connections(settings):
+    from kehu.audit.context import client_ip
+
+    settings.KEHU_TRUSTED_PROXIES = 0
+    assert client_ip(_Request("10.0.0.5", "1.2.3.4")) == "10.0.0.5"
+
+
+def test_behind_one_proxy_the_address_is_the_one_it_appended(settings):
+    from kehu.audit.context import client_ip
+
+    settings.KEHU_TRUSTED_PROXIES = 1
+    # The client forged "6.6.6.6"; the proxy appended the address it really saw.
+    assert client_ip(_Request("10.0.0.5", "6.6.6.6, 203.0.113.9")) == "203.0.113.9"
+    settings.KEHU_TRUSTED_PROXIES = 2
+    assert client_ip(_Request("10.0.0.5", "6.6.6.6, 203.0.113.9, 10.0.0.7")) == "203.0.113.9"
+    assert client_ip(_Request("10.0.0.5", "")) is None
+    assert client_ip(_Request("10.0.0.5", "not-an-address, 10.0.0.7")) is None

@@ -44,14 +44,27 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         print(f"kehu: unknown command '{command}'\n\n{_usage()}", file=sys.stderr)
         return 2
+    import getpass
+
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    from kehu.audit.context import audit_context
+
+    # Changes made from the command line name the command and the operating-system user; a
+    # server's requests name their own users.
+    serving = command == "serve" or (command == "manage" and argv[1:2] == ["runserver"])
     try:
-        if command == "manage":
-            execute_from_command_line(["kehu manage", *argv[1:]])
-        else:
-            execute_from_command_line(["kehu", *argv])
+        os_user = getpass.getuser()
+    except (KeyError, OSError):
+        os_user = "?"
+    actor = None if serving else f"kehu {' '.join(argv[:2])} ({os_user})"[:150]
+    try:
+        with audit_context(actor_name=actor):
+            if command == "manage":
+                execute_from_command_line(["kehu manage", *argv[1:]])
+            else:
+                execute_from_command_line(["kehu", *argv])
     except ImproperlyConfigured as exc:
         # A setting refused (production without a real SECRET_KEY): the reason, no traceback.
         print(f"kehu: {exc}", file=sys.stderr)

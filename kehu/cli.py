@@ -9,6 +9,7 @@ COMMANDS = {
     "demo": "Load the demo data (trees, lists, users of each role, ~200 customers).",
     "user": "Create and list users: kehu user create USERNAME --role ROLE.",
     "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
+    "duplicates": "List probable duplicate customers: kehu duplicates [--min-score N].",
     "backup": "Write the whole database to one file: kehu backup FILE.",
     "restore": "Replace the database's content by a backup: kehu restore FILE [--force].",
     "manage": "Run any Django management command: kehu manage COMMAND ...",

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kehu.core",
     "kehu.masterdata",
     "kehu.customers",
+    "kehu.quality",
     # After the apps whose permissions its roles hand out (seeded on post_migrate).
     "kehu.accounts",
     "kehu.audit",

@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("kehu.accounts.urls")),
     path("customers/", include("kehu.customers.urls")),
     path("masterdata/", include("kehu.masterdata.urls")),
+    path("quality/", include("kehu.quality.urls")),
     path("", public(RedirectView.as_view(pattern_name="customers:list", permanent=False))),
 ]

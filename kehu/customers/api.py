@@ -7,6 +7,7 @@ through the services; they hold no rules of their own.
 import re
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 from ninja import Body, Query, Router, Status
@@ -39,6 +40,8 @@ from kehu.customers.schemas import (
     customer_out,
 )
 from kehu.customers.services.children import CHILD_KINDS
+from kehu.quality.duplicates import ProbableDuplicateError, refuse_probable_duplicates
+from kehu.quality.schemas import AllowDuplicates, ProbableDuplicateOut, probable_duplicate_out
 
 mark_read_only(*fields.SYSTEM_FIELDS, "is_active")
 
@@ -130,19 +133,35 @@ def customer_list(request, filters: Query[CustomerFilter], page: Query[PageParam
 
 @customers.post(
     "",
-    response=with_errors({201: CustomerDetailOut}),
+    response={
+        **with_errors({201: CustomerDetailOut}),
+        409: ProbableDuplicateOut,  # duplicate detection (kehu.quality)
+    },
     auth=requires("customers.add_customer"),
     summary="Create a customer with its contacts, addresses, bank accounts and documents",
     description=(
         "Credit terms other than the defaults need the credit permission: without it they are "
-        "refused with 403 `field_forbidden` naming each field."
+        "refused with 403 `field_forbidden` naming each field. A valid customer that is "
+        "probably one you can already see (same credit code, phone or email, or a name equal "
+        "or similar after normalising) is refused with 409 `probable_duplicate` listing the "
+        "`candidates`; send it again with `?allow_duplicates=true` to create it anyway."
     ),
     openapi_extra={"responses": {201: {"headers": _ETAG_HEADER}}},
 )
-def customer_create(request, payload: CustomerIn, response: HttpResponse):
-    customer = services.customer_create(
-        actor=request.user, data=payload.model_dump(exclude_unset=True)
-    )
+def customer_create(
+    request,
+    payload: CustomerIn,
+    response: HttpResponse,
+    allow_duplicates: Query[AllowDuplicates],
+):
+    data = payload.model_dump(exclude_unset=True)
+    try:
+        with transaction.atomic():
+            customer = services.customer_create(actor=request.user, data=data)
+            if not allow_duplicates.allow_duplicates:
+                refuse_probable_duplicates(customer, user=request.user)
+    except ProbableDuplicateError as exc:
+        return Status(409, probable_duplicate_out(exc))
     _set_etag(response, customer.version)
     return Status(201, _detail(request, customer))
 

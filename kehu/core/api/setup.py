@@ -23,6 +23,7 @@ def build_api() -> NinjaAPI:
     from kehu.audit.api import router as audit_router
     from kehu.customers.api import router as customers_router
     from kehu.masterdata.api import router as masterdata_router
+    from kehu.quality.api import router as quality_router
 
     api = NinjaAPI(
         title="Kehu API",
@@ -35,6 +36,7 @@ def build_api() -> NinjaAPI:
     register_error_handlers(api)
     api.add_router("", accounts_router)
     api.add_router("", masterdata_router)
+    api.add_router("", quality_router)  # before customers: /customers/duplicate-check
     api.add_router("", customers_router)
     api.add_router("", audit_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches

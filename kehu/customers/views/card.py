@@ -50,6 +50,7 @@ from kehu.customers.services import (
     customer_update,
 )
 from kehu.customers.services.customers import may_change_credit
+from kehu.quality.duplicates import ProbableDuplicateError, refuse_probable_duplicates
 
 TEMPLATE = "customers/customer_card.html"
 ROW = "row"  # errors about a whole child row
@@ -142,7 +143,9 @@ def _system_values(customer: Customer | None) -> dict[str, list]:
     }
 
 
-def _render(request, *, form, rows_by_kind, customer=None, errors=(), table_errors=None):
+def _render(
+    request, *, form, rows_by_kind, customer=None, errors=(), table_errors=None, duplicates=()
+):
     tables = _tables(form, rows_by_kind, table_errors or {})
     groups, system = form.groups(), _system_values(customer)
     panels = [
@@ -169,6 +172,7 @@ def _render(request, *, form, rows_by_kind, customer=None, errors=(), table_erro
         "history_limit": HISTORY_LIMIT,
         "errors": list(errors) + list(form.non_field_errors()) + hidden_errors,
         "can_change": customer is None or request.user.has_perm("customers.change_customer"),
+        "duplicates": duplicates,  # probable duplicates of a new customer (kehu.quality)
     }
     return render(request, TEMPLATE, context)
 
@@ -266,7 +270,7 @@ class CustomerCreateView(DeclaredPermissionsMixin, View):
     def post(self, request):
         form = CustomerForm(request.POST, can_change_credit=may_change_credit(request.user))
         rows_by_kind = {kind: child_rows_from_post(kind, request.POST) for kind, _t in CHILD_TABLES}
-        general, table_errors = [], {}
+        general, table_errors, duplicates = [], {}, []
         if form.is_valid():
             sent = {
                 kind: [row for row in rows if not row.delete] for kind, rows in rows_by_kind.items()
@@ -276,7 +280,13 @@ class CustomerCreateView(DeclaredPermissionsMixin, View):
                 if rows:
                     data[kind] = [row.service_data(kind) for row in rows]
             try:
-                customer = customer_create(actor=request.user, data=data)
+                with transaction.atomic():
+                    customer = customer_create(actor=request.user, data=data)
+                    # Duplicate detection (kehu.quality): warn unless the user confirmed.
+                    if not request.POST.get("confirm_duplicates"):
+                        refuse_probable_duplicates(customer, user=request.user)
+            except ProbableDuplicateError as exc:
+                duplicates = exc.candidates
             except ValidationError as exc:
                 general, table_errors = _apply_errors(form, rows_by_kind, _error_dict(exc), sent)
             except ConflictError as exc:
@@ -295,6 +305,7 @@ class CustomerCreateView(DeclaredPermissionsMixin, View):
             rows_by_kind=rows_by_kind,
             errors=general,
             table_errors=table_errors,
+            duplicates=duplicates,
         )
 
 

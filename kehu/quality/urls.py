@@ -1,0 +1,9 @@
+from django.urls import path
+
+from kehu.quality import views
+
+app_name = "quality"
+
+urlpatterns = [
+    path("duplicates/", views.DuplicateReportView.as_view(), name="duplicates"),
+]

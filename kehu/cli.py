@@ -11,6 +11,7 @@ COMMANDS = {
     "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
     "duplicates": "List probable duplicate customers: kehu duplicates [--min-score N].",
     "backup": "Write the whole database to one file: kehu backup FILE.",
+    "export": "Export customers to XLSX or CSV: kehu export FILE [--user U] [query options].",
     "restore": "Replace the database's content by a backup: kehu restore FILE [--force].",
     "manage": "Run any Django management command: kehu manage COMMAND ...",
 }

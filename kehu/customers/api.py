@@ -20,7 +20,7 @@ from kehu.core.api.errors import etag, mark_read_only, with_errors
 from kehu.core.api.lookup import get_or_404
 from kehu.core.api.pagination import PageParams, page_schema, paginate
 from kehu.core.api.schemas import ObjectId, SafeStr
-from kehu.customers import fields, selectors, services
+from kehu.customers import exports, fields, selectors, services
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Customer
 from kehu.customers.schemas import (
@@ -177,6 +177,39 @@ def customer_by_code(request, code: SafeStr, response: HttpResponse):
     customer = get_or_404(selectors.customer_detail(request.user), code=code)
     _set_etag(response, customer.version)
     return customer_detail_out(customer)
+
+
+_EXPORT_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+@customers.get(
+    "/export",
+    response=with_errors({200: None}),
+    auth=requires("customers.view_customer"),
+    summary="Export the customers of a query to XLSX or CSV",
+    description=(
+        "Every customer that the list endpoint finds with the same conditions (all pages, "
+        "within the caller's data scope), as a file to download (Content-Disposition "
+        "`attachment; filename=customers-YYYYMMDD-HHMM.xlsx`). Columns are SPEC §8's customer "
+        "columns, headed in Chinese or English: references as codes, dates as YYYY-MM-DD, "
+        "amounts as plain decimals. A text cell that a spreadsheet would run as a formula "
+        "(starting with = + - @, a tab or a carriage return) starts with a `'`."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The export file: an XLSX workbook with one sheet `customers` "
+                "(`客户` with Chinese headers), or CSV in UTF-8 with a byte-order mark or in "
+                "GB18030.",
+                "content": {exports.CONTENT_TYPES["xlsx"]: _EXPORT_FILE, "text/csv": _EXPORT_FILE},
+            }
+        }
+    },
+)
+def customer_export(request, filters: Query[CustomerFilter], params: Query[exports.ExportParams]):
+    return exports.export_response(
+        filters.apply(selectors.customers_visible_to(request.user)), params
+    )
 
 
 @customers.get(

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/deactivate/", views.CustomerDeactivateView.as_view(), name="deactivate"),
     path("<int:pk>/reactivate/", views.CustomerReactivateView.as_view(), name="reactivate"),
     path("mnemonic/", views.mnemonic_view, name="mnemonic"),
+    path("export/", views.CustomerExportView.as_view(), name="export"),
 ]

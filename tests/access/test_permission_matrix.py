@@ -189,7 +189,9 @@ def _check(case: Case, expected: str, response, before, after, leaks_other: bool
         problems.append(f"{status}, expected access")
     if expected in ("unauthenticated", "forbidden", "not_found") and before != after:
         problems.append("a refused request wrote to the database")
-    if leaks_other and OTHER_NAME in response.content.decode("utf-8", "replace"):
+    # Downloads (the customer export) stream their content.
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if leaks_other and OTHER_NAME in content.decode("utf-8", "replace"):
         problems.append("shows a customer outside the user's data scope")
     return [f"{case.where} as {case.role or 'anonymous'} ({case.obj}): {p}" for p in problems]
 

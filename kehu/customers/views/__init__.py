@@ -7,12 +7,14 @@ from kehu.customers.views.card import (
     CustomerReactivateView,
     mnemonic_view,
 )
+from kehu.customers.views.export import CustomerExportView
 from kehu.customers.views.list import CustomerListView
 
 __all__ = [
     "CustomerCreateView",
     "CustomerDeactivateView",
     "CustomerEditView",
+    "CustomerExportView",
     "CustomerListView",
     "CustomerReactivateView",
     "mnemonic_view",

@@ -6,12 +6,14 @@ through the services; they hold no rules of their own.
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
-from ninja import Body, Query, Router, Status
+from ninja import Body, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import Field
 
 from kehu.audit.api import AuditEventOut, event_out
 from kehu.audit.selectors import events_for_customer
@@ -20,7 +22,7 @@ from kehu.core.api.errors import etag, mark_read_only, with_errors
 from kehu.core.api.lookup import get_or_404
 from kehu.core.api.pagination import PageParams, page_schema, paginate
 from kehu.core.api.schemas import ObjectId, SafeStr
-from kehu.customers import exports, fields, selectors, services
+from kehu.customers import exports, fields, selectors, services, statistics
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Customer
 from kehu.customers.schemas import (
@@ -210,6 +212,44 @@ def customer_export(request, filters: Query[CustomerFilter], params: Query[expor
     return exports.export_response(
         filters.apply(selectors.customers_visible_to(request.user)), params
     )
+
+
+class StatisticsRowOut(Schema):
+    code: str | None = Field(description='The group\'s code; null for the group "not set".')
+    name: str
+    count: int
+    credit_limit: Decimal = Field(description="Sum of the customers' credit limits.")
+    receivable_balance: Decimal = Field(description="Sum of their receivable balances.")
+    share: Decimal = Field(description="Percentage of the customers, one decimal.")
+
+
+class StatisticsOut(Schema):
+    group_by: str
+    level: int | None
+    groups: list[StatisticsRowOut]
+    total: StatisticsRowOut
+
+
+@customers.get(
+    "/statistics",
+    response=with_errors({200: StatisticsOut}),
+    auth=requires("customers.view_customer"),
+    summary="Count and sum the customers of a query by class, region, grade, salesperson...",
+    description=(
+        "The customers that the list endpoint finds with the same conditions (within the "
+        "caller's data scope), grouped by `group_by`: per group the customer count, the sums "
+        "of credit limits and receivable balances and the share of the customers, plus a "
+        "`total`. Groups come in code order; customers without a value form the group with "
+        '`code` null ("not set"), last. `level` (class and region only) rolls the tree up: '
+        "`level=1` groups by the top-level class or region. A `level` deeper than the tree's "
+        "coding scheme, or on another grouping, is refused with 422."
+    ),
+)
+def customer_statistics(
+    request, filters: Query[CustomerFilter], params: Query[statistics.StatisticsParams]
+):
+    queryset = filters.apply(selectors.customers_visible_to(request.user))
+    return statistics.customer_statistics(queryset, params.group_by, params.level)
 
 
 @customers.get(

@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/reactivate/", views.CustomerReactivateView.as_view(), name="reactivate"),
     path("mnemonic/", views.mnemonic_view, name="mnemonic"),
     path("export/", views.CustomerExportView.as_view(), name="export"),
+    path("statistics/", views.CustomerStatisticsView.as_view(), name="statistics"),
 ]

@@ -9,6 +9,7 @@ from kehu.customers.views.card import (
 )
 from kehu.customers.views.export import CustomerExportView
 from kehu.customers.views.list import CustomerListView
+from kehu.customers.views.statistics import CustomerStatisticsView
 
 __all__ = [
     "CustomerCreateView",
@@ -17,5 +18,6 @@ __all__ = [
     "CustomerExportView",
     "CustomerListView",
     "CustomerReactivateView",
+    "CustomerStatisticsView",
     "mnemonic_view",
 ]

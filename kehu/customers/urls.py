@@ -12,4 +12,5 @@ urlpatterns = [
     path("<int:pk>/reactivate/", views.CustomerReactivateView.as_view(), name="reactivate"),
     path("mnemonic/", views.mnemonic_view, name="mnemonic"),
     path("export/", views.CustomerExportView.as_view(), name="export"),
+    path("queries/", views.SavedQueryView.as_view(), name="saved_queries"),
 ]

@@ -9,6 +9,7 @@ from kehu.customers.views.card import (
 )
 from kehu.customers.views.export import CustomerExportView
 from kehu.customers.views.list import CustomerListView
+from kehu.customers.views.saved_queries import SavedQueryView
 
 __all__ = [
     "CustomerCreateView",
@@ -17,5 +18,6 @@ __all__ = [
     "CustomerExportView",
     "CustomerListView",
     "CustomerReactivateView",
+    "SavedQueryView",
     "mnemonic_view",
 ]

@@ -4,16 +4,18 @@ Views parse with the schemas, read through the selectors (so data scopes apply) 
 through the services; they hold no rules of their own.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated, Any
 
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import translation
 from ninja import Body, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from kehu.audit.api import AuditEventOut, event_out
 from kehu.audit.selectors import events_for_customer
@@ -21,10 +23,10 @@ from kehu.core.api.auth import requires
 from kehu.core.api.errors import etag, mark_read_only, with_errors
 from kehu.core.api.lookup import get_or_404
 from kehu.core.api.pagination import PageParams, page_schema, paginate
-from kehu.core.api.schemas import ObjectId, SafeStr
+from kehu.core.api.schemas import Bool, InputSchema, ObjectId, SafeStr
 from kehu.customers import exports, fields, selectors, services, statistics
-from kehu.customers.filters import CustomerFilter
-from kehu.customers.models import Customer
+from kehu.customers.filters import CustomerFilter, filter_with_saved
+from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.schemas import (
     CHILD_INPUTS,
     CHILD_OUTPUTS,
@@ -41,6 +43,7 @@ from kehu.customers.schemas import (
     customer_detail_out,
     customer_out,
 )
+from kehu.customers.services import saved_queries as saved_query_services
 from kehu.customers.services.children import CHILD_KINDS
 from kehu.quality.duplicates import ProbableDuplicateError, refuse_probable_duplicates
 from kehu.quality.schemas import AllowDuplicates, ProbableDuplicateOut, probable_duplicate_out
@@ -122,13 +125,32 @@ def _set_etag(response: HttpResponse, version: int) -> None:
     response["ETag"] = etag(version)
 
 
+class SavedParam(BaseModel):
+    saved: ObjectId | None = Field(
+        None,
+        description="The id of a saved query (yours or a shared one): its conditions apply, "
+        "and the parameters given here override them. An id you may not use is refused "
+        "with 422 naming `saved`.",
+    )
+
+
+def _filters(request, filters: CustomerFilter, saved: SavedParam) -> CustomerFilter:
+    """``filters`` over the saved query, if one is named (the same helper as the web list)."""
+    if saved.saved is None:
+        return filters
+    return filter_with_saved(request.GET, request.user, saved.saved)
+
+
 @customers.get(
     "",
     response=with_errors({200: page_schema(CustomerOut)}),
     auth=requires("customers.view_customer"),
     summary="Find customers",
 )
-def customer_list(request, filters: Query[CustomerFilter], page: Query[PageParams]):
+def customer_list(
+    request, filters: Query[CustomerFilter], page: Query[PageParams], saved: Query[SavedParam]
+):
+    filters = _filters(request, filters, saved)
     queryset = filters.apply(selectors.customer_list(request.user))
     return paginate(queryset, page, customer_out)
 
@@ -208,7 +230,13 @@ _EXPORT_FILE = {"schema": {"type": "string", "format": "binary"}}
         }
     },
 )
-def customer_export(request, filters: Query[CustomerFilter], params: Query[exports.ExportParams]):
+def customer_export(
+    request,
+    filters: Query[CustomerFilter],
+    params: Query[exports.ExportParams],
+    saved: Query[SavedParam],
+):
+    filters = _filters(request, filters, saved)
     return exports.export_response(
         filters.apply(selectors.customers_visible_to(request.user)), params
     )
@@ -543,3 +571,129 @@ def tag_list(request, page: Query[PageParams], q: SafeStr | None = None):
 
 
 router.add_router("/tags", tags_router)
+
+
+# Saved queries ---------------------------------------------------------------------------
+
+saved_queries = Router(tags=["saved queries"])
+
+_PARAMS_TEXT = (
+    "The conditions: parameters of `GET /customers` (`q`, `class_code`, `status`, …) as an "
+    "object of texts; only parameters with a non-default value are kept."
+)
+
+
+class SavedQueryIn(InputSchema):
+    name: Annotated[SafeStr, Field(min_length=1, max_length=100)]
+    shared: Bool = Field(False, description="Visible to (and usable by) every user.")
+    params: dict[str, Any] = Field(default_factory=dict, max_length=30, description=_PARAMS_TEXT)
+    columns: Annotated[list[SafeStr], Field(max_length=200)] | None = Field(
+        None, description="Export columns, in order (names as in the export's `columns`)."
+    )
+    ordering: SafeStr | None = Field(None, max_length=20, description="As `ordering`.")
+
+
+class SavedQueryPatch(InputSchema):
+    name: Annotated[SafeStr, Field(min_length=1, max_length=100)] | None = None
+    shared: Bool | None = None
+    params: dict[str, Any] | None = Field(None, max_length=30, description=_PARAMS_TEXT)
+    columns: Annotated[list[SafeStr], Field(max_length=200)] | None = None
+    ordering: SafeStr | None = Field(None, max_length=20)
+
+
+class SavedQueryOut(Schema):
+    id: int
+    name: str
+    owner: str
+    shared: bool
+    params: dict[str, Any]
+    columns: list[str]
+    ordering: str
+    can_change: bool = Field(description="Whether you may change or delete it.")
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+
+
+def _saved_out(request, query: SavedQuery, administrator: bool | None = None) -> dict:
+    return {
+        "id": query.pk,
+        "name": query.name,
+        "owner": query.owner.get_username(),
+        "shared": query.shared,
+        "params": query.params,
+        "columns": query.columns,
+        "ordering": query.ordering,
+        "can_change": saved_query_services.may_change(
+            request.user, query, administrator=administrator
+        ),
+        "created_at": query.created_at,
+        "updated_at": query.updated_at,
+    }
+
+
+def _saved(request, id: int) -> SavedQuery:
+    return get_or_404(selectors.saved_queries_visible_to(request.user), pk=id)
+
+
+@saved_queries.get(
+    "",
+    response=with_errors({200: page_schema(SavedQueryOut)}),
+    auth=requires("customers.view_customer"),
+    summary="List your saved customer queries and the shared ones",
+)
+def saved_query_list(request, page: Query[PageParams]):
+    administrator = saved_query_services.is_administrator(request.user)
+    return paginate(
+        selectors.saved_queries_visible_to(request.user),
+        page,
+        lambda query: _saved_out(request, query, administrator),
+    )
+
+
+@saved_queries.post(
+    "",
+    response=with_errors({201: SavedQueryOut}),
+    auth=requires("customers.view_customer"),
+    summary="Save a customer query",
+    description="Use it as `saved=<id>` in `GET /customers` and `GET /customers/export`.",
+)
+def saved_query_create(request, payload: SavedQueryIn):
+    data = payload.model_dump(exclude_unset=True)
+    query = services.saved_query_create(actor=request.user, data=data)
+    return Status(201, _saved_out(request, query))
+
+
+@saved_queries.get(
+    "/{id}",
+    response=with_errors({200: SavedQueryOut}),
+    auth=requires("customers.view_customer"),
+    summary="Get a saved customer query",
+)
+def saved_query_get(request, id: ObjectId):
+    return _saved_out(request, _saved(request, id))
+
+
+@saved_queries.patch(
+    "/{id}",
+    response=with_errors({200: SavedQueryOut}),
+    auth=requires("customers.view_customer"),
+    summary="Change a saved customer query (its owner or an administrator)",
+)
+def saved_query_update(request, id: ObjectId, payload: SavedQueryPatch):
+    data = {k: v for k, v in payload.model_dump(exclude_unset=True).items() if v is not None}
+    query = services.saved_query_update(actor=request.user, query=_saved(request, id), data=data)
+    return _saved_out(request, query)
+
+
+@saved_queries.delete(
+    "/{id}",
+    response=with_errors({204: None}),
+    auth=requires("customers.view_customer"),
+    summary="Delete a saved customer query (its owner or an administrator)",
+)
+def saved_query_delete(request, id: ObjectId):
+    services.saved_query_delete(actor=request.user, query=_saved(request, id))
+    return Status(204, None)
+
+
+router.add_router("/saved-queries", saved_queries)

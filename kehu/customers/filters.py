@@ -1,9 +1,12 @@
 """The one query definition of the customer list (SPEC §3): the API, the web list and exports
 parse their parameters into a ``CustomerFilter`` and apply it to a visible queryset."""
 
+from collections.abc import Mapping
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, Field
 
 from kehu.core.api.schemas import SafeStr
@@ -117,3 +120,44 @@ class CustomerFilter(BaseModel):
                 column.asc(nulls_first=True) if field == "status" else column.asc(nulls_last=True)
             )
         return queryset.order_by(order, "pk")
+
+
+SAVED_PARAM = "saved"
+
+
+def saved_query_of(user, saved):
+    """The saved query ``saved`` (an id) that ``user`` may use; a field error on ``saved``
+    when it names none."""
+    from kehu.customers.selectors import saved_queries_visible_to
+
+    text = str(saved).strip()
+    query = None
+    if text.isdigit() and len(text) < 12:
+        query = saved_queries_visible_to(user).filter(pk=int(text)).first()
+    if query is None:
+        raise ValidationError(
+            {SAVED_PARAM: _("There is no saved query %(id)s that you may use.") % {"id": text}}
+        )
+    return query
+
+
+def filter_with_saved(params: Mapping, user, saved=None) -> CustomerFilter:
+    """The one way the list, the API and the exports read a query: the saved query ``saved``
+    (an id, if given) as the base, the explicit ``params`` (a query dict: empty values are
+    absent) over it.
+
+    Raises Django's ``ValidationError`` on ``saved`` for an id the user may not use, and
+    pydantic's ``ValidationError`` for a parameter that does not parse.
+    """
+    data = {}
+    if saved not in (None, ""):
+        # an id to look up for the user, or a saved query already found (the operator's CLI)
+        query = saved if hasattr(saved, "params") else saved_query_of(user, saved)
+        data.update(query.params)
+        if query.ordering:
+            data["ordering"] = query.ordering
+    for key in CustomerFilter.model_fields:
+        value = params.get(key)
+        if value not in (None, ""):
+            data[key] = value
+    return CustomerFilter(**data)

@@ -464,3 +464,32 @@ class UserField(TimeStampedModel):
 
     def __str__(self):
         return self.key
+
+
+class SavedQuery(TimeStampedModel):
+    """A named customer-list query (SPEC §3): the conditions of a ``CustomerFilter``, private to
+    its owner or shared with every user, reusable in the list, the API and exports."""
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="saved_queries",
+        verbose_name=_("owner"),
+    )
+    shared = models.BooleanField(_("shared"), default=False)
+    # CustomerFilter conditions: only known keys with non-default values (the services check).
+    params = models.JSONField(_("conditions"), default=dict, blank=True)
+    columns = models.JSONField(_("export columns"), default=list, blank=True)
+    ordering = models.CharField(_("sort order"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("saved query")
+        verbose_name_plural = _("saved queries")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="savedquery_owner_name_unique")
+        ]
+
+    def __str__(self):
+        return self.name

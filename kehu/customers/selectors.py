@@ -4,7 +4,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from kehu.accounts.choices import ScopeKind
 from kehu.accounts.scopes import EffectiveScope, effective_scope
-from kehu.customers.models import Customer, DeliveryAddress, Tag, UserField
+from kehu.customers.models import Customer, DeliveryAddress, SavedQuery, Tag, UserField
 from kehu.customers.services.children import CHILD_KINDS
 
 # Every foreign key a customer row shows (as a code or a username): one JOIN each, no N+1.
@@ -91,3 +91,10 @@ def user_fields() -> QuerySet:
 
 def tags() -> QuerySet:
     return Tag.objects.all()
+
+
+def saved_queries_visible_to(user) -> QuerySet:
+    """The saved queries ``user`` may use: their own and the shared ones."""
+    if user is None or not user.is_authenticated:
+        return SavedQuery.objects.none()
+    return SavedQuery.objects.filter(Q(owner=user) | Q(shared=True)).select_related("owner")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("mnemonic/", views.mnemonic_view, name="mnemonic"),
     path("export/", views.CustomerExportView.as_view(), name="export"),
     path("statistics/", views.CustomerStatisticsView.as_view(), name="statistics"),
+    path("queries/", views.SavedQueryView.as_view(), name="saved_queries"),
 ]

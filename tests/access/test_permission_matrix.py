@@ -22,8 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kehu.accounts.services import token_create, user_create
 from kehu.core.permissions import PUBLIC, declared_permissions_of, has_permissions
-from kehu.customers.models import Customer, UserField
-from kehu.customers.services import user_field_create
+from kehu.customers.models import Customer, SavedQuery, UserField
+from kehu.customers.services import saved_query_create, user_field_create
 from kehu.masterdata import models as md
 from kehu.masterdata.services import coded_item_create
 from tests.conftest import ApiClient
@@ -55,7 +55,11 @@ API_MODELS = {
     "shipping-methods": md.ShippingMethod,
     "credit-grades": md.CreditGrade,
     "user-fields": UserField,
+    "saved-queries": SavedQuery,
 }
+# A saved query (the administrator's, shared) is changed or deleted only by its owner or an
+# administrator: every other role that may use it is refused with 403.
+OWNER_ONLY = {("saved-queries", "PATCH"), ("saved-queries", "DELETE")}
 WEB_TREES = {"classes": md.CustomerClass, "regions": md.Region}
 WEB_LISTS = {
     "industries": md.Industry,
@@ -130,6 +134,10 @@ def world(db):
         "documents": [{"kind": "business_licence", "number": "NO1"}],
     }
     w.own = customer(name=OWN_NAME, salesperson="S1", department="D1", **children)
+    saved_query_create(
+        actor=w.users["administrator"],
+        data={"name": "样例查询", "shared": True, "params": {"status": "active"}},
+    )
     w.other = customer(name=OTHER_NAME, salesperson="S2", department="D2", **children)
     return w
 
@@ -156,6 +164,7 @@ class Case:
     where: str
     role: str | None
     obj: str  # own / other / missing / none
+    owner_only: bool = False  # a change that only the owner (the administrator) may make
 
 
 def _expected(case: Case, perms, user, *, api: bool) -> str:
@@ -167,6 +176,8 @@ def _expected(case: Case, perms, user, *, api: bool) -> str:
         return "forbidden"
     if case.obj == "missing" or (case.obj == "other" and not SEES_OTHERS[case.role]):
         return "not_found"
+    if case.owner_only and case.role != "administrator":
+        return "forbidden"
     return "allowed"
 
 
@@ -357,7 +368,9 @@ def test_every_api_operation_declares_and_enforces_its_permissions(world, client
             continue
         for obj, url in samples:
             for role, api in clients.items():
-                case = Case(f"{method} {url}", role, obj)
+                resource = path.removeprefix("/api/v1/").split("/")[0]
+                owner_only = obj == "own" and (resource, method) in OWNER_ONLY
+                case = Case(f"{method} {url}", role, obj, owner_only)
                 user = world.users.get(role)
                 expected = _expected(case, perms, user, api=True)
                 send = getattr(api, method.lower())

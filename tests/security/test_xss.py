@@ -45,6 +45,7 @@ from kehu.customers.models import (
     Contact,
     Customer,
     QualificationDocument,
+    SavedQuery,
     Tag,
     UserField,
 )
@@ -52,6 +53,8 @@ from kehu.customers.services import (
     customer_child_update,
     customer_create,
     customer_update,
+    saved_query_create,
+    saved_query_update,
     user_field_create,
     user_field_update,
 )
@@ -116,6 +119,9 @@ VALIDATED = {
     (BankAccount, "account_number"): None,
     (QualificationDocument, "kind"): None,
     (UserField, "key"): None,
+    (SavedQuery, "params"): None,
+    (SavedQuery, "columns"): None,
+    (SavedQuery, "ordering"): None,
     (UserField, "field_type"): None,
     (UserField, "group"): None,
     (CustomerClass, "code"): None,
@@ -130,6 +136,7 @@ NOT_PAGES = {
     "customers:deactivate": "POST only, redirects to the card",
     "customers:reactivate": "POST only, redirects to the card",
     "customers:mnemonic": "JSON, checked by test_reflected_input_is_escaped",
+    "customers:saved_queries": "POST only (saves or deletes a query), redirects to the list",
 }
 ADMIN = "xss-admin"
 PASSWORD = "Kehu-xss-2026"
@@ -336,7 +343,22 @@ def _read_child(a, model, name):
     return getattr(model.objects.get(pk=a.children[model].pk), name)
 
 
+def _saved_query(a):
+    """The administrator's saved query (shown in the list page's select of saved queries)."""
+    query = SavedQuery.objects.filter(owner=a.admin).first()
+    return query or saved_query_create(actor=a.admin, data={"name": "plain"})
+
+
+def _write_saved_query(a, model, values):
+    saved_query_update(actor=a.admin, query=_saved_query(a), data=values)
+
+
+def _read_saved_query(a, model, name):
+    return getattr(_saved_query(a), name)
+
+
 ACCESS = {
+    SavedQuery: (_write_saved_query, _read_saved_query),
     Customer: (_write_customer, _read_customer),
     Tag: (_write_tag, _read_tag),
     UserField: (_write_user_field, _read_user_field),

@@ -14,6 +14,11 @@ from kehu.customers.services.customers import (
     customer_transactions,
     customer_update,
 )
+from kehu.customers.services.saved_queries import (
+    saved_query_create,
+    saved_query_delete,
+    saved_query_update,
+)
 from kehu.customers.services.user_fields import (
     user_field_create,
     user_field_delete,
@@ -31,6 +36,9 @@ __all__ = [
     "customer_reactivate",
     "customer_transactions",
     "customer_update",
+    "saved_query_create",
+    "saved_query_delete",
+    "saved_query_update",
     "user_field_create",
     "user_field_delete",
     "user_field_update",

@@ -9,6 +9,7 @@ from kehu.customers.views.card import (
 )
 from kehu.customers.views.export import CustomerExportView
 from kehu.customers.views.list import CustomerListView
+from kehu.customers.views.saved_queries import SavedQueryView
 from kehu.customers.views.statistics import CustomerStatisticsView
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "CustomerListView",
     "CustomerReactivateView",
     "CustomerStatisticsView",
+    "SavedQueryView",
     "mnemonic_view",
 ]

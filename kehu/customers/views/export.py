@@ -5,6 +5,7 @@ Without ``format`` (or with a value that does not parse) it shows the export for
 conditions; with them it answers the file.
 """
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -12,7 +13,7 @@ from pydantic import ValidationError
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import exports, selectors
-from kehu.customers.filters import CustomerFilter
+from kehu.customers.filters import SAVED_PARAM, CustomerFilter, filter_with_saved
 from kehu.customers.views.list import FILTER_LABELS
 
 # The web form's formats: one choice each for the file type and, for CSV, its encoding.
@@ -49,12 +50,19 @@ class CustomerExportView(DeclaredPermissionsMixin, View):
     def get(self, request):
         query = request.GET
         filter_data = {key: query[key] for key in CustomerFilter.model_fields if query.get(key)}
+        if query.get(SAVED_PARAM):
+            filter_data[SAVED_PARAM] = query[SAVED_PARAM]  # carried by the form
         chosen = [name for value in query.getlist("columns") for name in value.split(",")]
         errors = []
         try:
-            filters = CustomerFilter(**filter_data)
+            filters = filter_with_saved(query, request.user, query.get(SAVED_PARAM))
         except ValidationError as error:
             errors += _messages(error, FILTER_LABELS)
+            filters = None
+        except DjangoValidationError as error:
+            errors += [
+                f"{_('Saved query')}: {text}" for text in error.message_dict.get(SAVED_PARAM, [])
+            ]
             filters = None
         if "format" in query and filters is not None:
             file_format, encoding, _label = WEB_FORMATS.get(query["format"], (None, None, None))

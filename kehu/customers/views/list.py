@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import QueryDict
@@ -13,14 +14,14 @@ from pydantic import ValidationError
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
-from kehu.customers.filters import CustomerFilter
+from kehu.customers.filters import SAVED_PARAM, CustomerFilter, filter_with_saved, saved_query_of
 from kehu.customers.models import Customer
 from kehu.masterdata.models import CustomerClass
 from kehu.masterdata.selectors import tree_nodes
 
 PAGE_SIZE = 50
-# The query parameters of the list page: the filter's own and the page number.
-LIST_PARAMS = (*CustomerFilter.model_fields, "page")
+# The query parameters of the list page: the filter's own, a saved query and the page number.
+LIST_PARAMS = (*CustomerFilter.model_fields, SAVED_PARAM, "page")
 
 
 def _heading(field: str) -> Promise:
@@ -77,23 +78,33 @@ def _query(params: dict[str, str], **changes) -> str:
     return f"?{query.urlencode()}" if query else "?"
 
 
-def parse_filter(params: dict[str, str]) -> tuple[CustomerFilter, list[str]]:
-    """The filter of ``params``; a parameter that does not parse is dropped and reported."""
+def parse_filter(
+    params: dict[str, str], user=None
+) -> tuple[CustomerFilter, list[str], object | None]:
+    """The filter of ``params`` over the saved query they name (``saved``), the messages
+    about what was ignored and the saved query used: a parameter that does not parse, or a
+    saved query the user may not use, is dropped and reported."""
+    saved, errors = None, []
+    if params.get(SAVED_PARAM):
+        try:
+            saved = saved_query_of(user, params[SAVED_PARAM])
+        except DjangoValidationError:
+            errors.append(_("The saved query does not exist or is not shared with you."))
     data = {key: value for key, value in params.items() if key in CustomerFilter.model_fields}
     try:
-        return CustomerFilter(**data), []
+        return filter_with_saved(data, user, saved), errors, saved
     except ValidationError as error:
         bad = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
-    errors = [
+    errors += [
         _("%(field)s: this value is not valid and was ignored.")
         % {"field": FILTER_LABELS.get(key, key)}
         for key in sorted(bad)
     ]
     good = {key: value for key, value in data.items() if key not in bad}
     try:
-        return CustomerFilter(**good), errors
+        return filter_with_saved(good, user, saved), errors, saved
     except ValidationError:
-        return CustomerFilter(), errors
+        return CustomerFilter(), errors, None
 
 
 def class_tree(user, selected: str | None, params: dict[str, str]) -> list[ClassNode]:
@@ -142,12 +153,14 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
         params = {
             key: value for key, value in self.request.GET.items() if key in LIST_PARAMS and value
         }
-        filters, errors = parse_filter(params)
+        filters, errors, saved = parse_filter(params, user)
         if errors:  # links of the page carry only what was understood
             params = {
                 key: value
                 for key, value in params.items()
-                if key == "page" or getattr(filters, key, None) == value
+                if key == "page"
+                or (key == SAVED_PARAM and saved is not None)
+                or getattr(filters, key, None) == value
             }
         page = Paginator(filters.apply(selectors.customer_list(user)), PAGE_SIZE).get_page(
             params.get("page")
@@ -164,6 +177,10 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
             columns=self._columns(filters.ordering, params),
             page_links=self._page_links(page, params),
             status_choices=STATUS_CHOICES,
+            saved_query=saved,
+            saved_queries=selectors.saved_queries_visible_to(user),
+            # what "Save this query" saves: the conditions in effect, saved ones included
+            query_string=_query(filters.model_dump(exclude_defaults=True))[1:],
         )
         return context
 

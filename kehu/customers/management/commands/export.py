@@ -9,8 +9,9 @@ from pydantic import ValidationError
 
 from kehu.core.management.progress import progress_bar
 from kehu.customers import exports, selectors
-from kehu.customers.filters import ORDERING_FIELDS, CustomerFilter
-from kehu.customers.models import Customer
+from kehu.customers.filters import ORDERING_FIELDS, filter_with_saved
+from kehu.customers.models import Customer, SavedQuery
+from kehu.customers.selectors import saved_queries_visible_to
 
 # option -> CustomerFilter field
 FILTER_OPTIONS = {
@@ -56,11 +57,16 @@ class Command(BaseCommand):
         query.add_argument("--salesperson", help="Salesperson code.")
         query.add_argument("--credit-grade", dest="credit_grade", help="Credit grade code.")
         query.add_argument("--tag", help="Tag name.")
-        query.add_argument("--status", choices=("active", "deactivated", "all"), default="all")
+        query.add_argument(
+            "--status", choices=("active", "deactivated", "all"), help="Default: all."
+        )
         query.add_argument(
             "--ordering",
-            default="code",
-            help=f"A column, - for descending: {', '.join(ORDERING_FIELDS)}.",
+            help=f"A column, - for descending: {', '.join(ORDERING_FIELDS)}. Default: code.",
+        )
+        query.add_argument(
+            "--saved",
+            help="A saved query (its id or name) as the base; the options given override it.",
         )
 
     def handle(self, *args, **options):
@@ -68,13 +74,17 @@ class Command(BaseCommand):
         if not path.parent.is_dir():
             raise CommandError(_("There is no directory %(path)s.") % {"path": path.parent})
         file_format = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "xlsx")
+        user = self._user(options["user"])
+        saved = self._saved(options["saved"], user) if options["saved"] else None
         try:
-            filters = CustomerFilter(
-                **{
+            filters = filter_with_saved(
+                {
                     field: options[option]
                     for option, field in FILTER_OPTIONS.items()
                     if options[option] is not None
-                }
+                },
+                user,
+                saved,
             )
             params = exports.ExportParams(
                 format=file_format,
@@ -84,7 +94,7 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError(_error_text(error)) from error
-        queryset = filters.apply(self._customers(options["user"]))
+        queryset = filters.apply(self._customers(user))
         total = queryset.count()
 
         def write(advance):
@@ -103,15 +113,38 @@ class Command(BaseCommand):
         )
 
     @staticmethod
-    def _customers(username):
+    def _user(username):
         if username is None:
-            # The operator's own export: every customer, like the backup of the database.
-            return Customer.objects.all()
+            return None
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(_("There is no active user %(name)s.") % {"name": username})
         if not user.has_perm("customers.view_customer"):
             raise CommandError(_("User %(name)s may not view customers.") % {"name": username})
+        return user
+
+    @staticmethod
+    def _saved(name_or_id: str, user) -> SavedQuery:
+        """The saved query of that id or name: one the user may use, or (without --user) any;
+        a name held by several users' queries must be given as an id."""
+        queries = SavedQuery.objects.all() if user is None else saved_queries_visible_to(user)
+        text = name_or_id.strip()
+        found = list(queries.filter(name=text)[:2])
+        if not found and text.isdigit() and len(text) < 12:
+            found = list(queries.filter(pk=int(text)))
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise CommandError(
+                _("Several saved queries are named %(name)s: give its id.") % {"name": text}
+            )
+        raise CommandError(_("There is no saved query %(name)s.") % {"name": text})
+
+    @staticmethod
+    def _customers(user):
+        if user is None:
+            # The operator's own export: every customer, like the backup of the database.
+            return Customer.objects.all()
         return selectors.customers_visible_to(user)
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
-from kehu.customers.filters import CustomerFilter
+from kehu.customers.filters import SAVED_PARAM, CustomerFilter
 from kehu.customers.statistics import (
     GROUPINGS,
     Statistics,
@@ -74,13 +74,17 @@ class CustomerStatisticsView(DeclaredPermissionsMixin, View):
 
     def get(self, request):
         query = request.GET
-        params = {key: query[key] for key in CustomerFilter.model_fields if query.get(key)}
-        # The same reading of the conditions as the list: what does not parse is reported
-        # and left out, so the statistics count exactly the customers the list shows.
-        filters, errors = parse_filter(params)
+        params = {
+            key: query[key] for key in (*CustomerFilter.model_fields, SAVED_PARAM) if query.get(key)
+        }
+        # The same reading of the conditions as the list (a saved query included): what does
+        # not parse is reported and left out, so the statistics count the list's customers.
+        filters, errors, saved = parse_filter(params, request.user)
         filter_params = {
             key: value for key, value in params.items() if getattr(filters, key, None) == value
         }
+        if saved is not None:
+            filter_params[SAVED_PARAM] = params[SAVED_PARAM]
         statistics, bars = None, []
         group_by, level = query.get("group_by") or "class", query.get("level") or None
         try:

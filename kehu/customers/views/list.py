@@ -107,6 +107,23 @@ def parse_filter(
         return CustomerFilter(), errors, None
 
 
+def read_conditions(query, user, keys=LIST_PARAMS):
+    """The list's conditions in the request's ``query``: the filter (over a saved query it
+    names), messages about what was ignored, the saved query used, and the parameters
+    understood, which the page's links carry on."""
+    params = {key: value for key, value in query.items() if key in keys and value}
+    filters, errors, saved = parse_filter(params, user)
+    if errors:
+        params = {
+            key: value
+            for key, value in params.items()
+            if key == "page"
+            or (key == SAVED_PARAM and saved is not None)
+            or getattr(filters, key, None) == value
+        }
+    return filters, errors, saved, params
+
+
 def class_tree(user, selected: str | None, params: dict[str, str]) -> list[ClassNode]:
     """Every class in code order with its subtree's customer count: one grouped COUNT by
     class, summed up the (small) tree in Python."""
@@ -150,18 +167,7 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        params = {
-            key: value for key, value in self.request.GET.items() if key in LIST_PARAMS and value
-        }
-        filters, errors, saved = parse_filter(params, user)
-        if errors:  # links of the page carry only what was understood
-            params = {
-                key: value
-                for key, value in params.items()
-                if key == "page"
-                or (key == SAVED_PARAM and saved is not None)
-                or getattr(filters, key, None) == value
-            }
+        filters, errors, saved, params = read_conditions(self.request.GET, user)
         page = Paginator(filters.apply(selectors.customer_list(user)), PAGE_SIZE).get_page(
             params.get("page")
         )

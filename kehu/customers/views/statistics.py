@@ -23,7 +23,7 @@ from kehu.customers.statistics import (
     StatisticsRow,
     customer_statistics,
 )
-from kehu.customers.views.list import parse_filter
+from kehu.customers.views.list import read_conditions
 from kehu.masterdata import coding
 
 PARAM_LABELS = {"group_by": _("Group by"), "level": _("Tree level")}
@@ -74,17 +74,11 @@ class CustomerStatisticsView(DeclaredPermissionsMixin, View):
 
     def get(self, request):
         query = request.GET
-        params = {
-            key: query[key] for key in (*CustomerFilter.model_fields, SAVED_PARAM) if query.get(key)
-        }
         # The same reading of the conditions as the list (a saved query included): what does
         # not parse is reported and left out, so the statistics count the list's customers.
-        filters, errors, saved = parse_filter(params, request.user)
-        filter_params = {
-            key: value for key, value in params.items() if getattr(filters, key, None) == value
-        }
-        if saved is not None:
-            filter_params[SAVED_PARAM] = params[SAVED_PARAM]
+        filters, errors, _saved, filter_params = read_conditions(
+            query, request.user, keys=(*CustomerFilter.model_fields, SAVED_PARAM)
+        )
         statistics, bars = None, []
         group_by, level = query.get("group_by") or "class", query.get("level") or None
         try:

@@ -1,0 +1,69 @@
+"""What an import did (or, in a dry run, would do): counts per sheet, every bad row, the changes.
+
+The report is plain data that survives a round trip through JSON, so a background job can store
+it and a page opened later (or after a reload) can show it.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class RowError:
+    """One reason a row is rejected: where (sheet, line, column) and why."""
+
+    sheet: str  # the sheet's canonical key: "customers", "contacts", …
+    line: int  # the line as a spreadsheet shows it (the header is line 1)
+    column: str  # the header as written in the file ("" when the row as a whole is wrong)
+    code: str  # machine-readable: "required", "invalid", "unknown_reference", "depends_on", …
+    message: str  # in the request's language
+    key: str = ""  # the row's customer code (or document number), when it has one
+
+
+@dataclass
+class RowChange:
+    """One row that would be (or was) written: created, updated (with the changed fields)."""
+
+    sheet: str
+    line: int
+    key: str
+    action: str  # "create" | "update" | "unchanged"
+    fields: dict = field(default_factory=dict)  # name -> [old, new], for updates
+
+
+@dataclass
+class SheetCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class ImportReport:
+    """The outcome of ``import_file``; ``written`` is False for a dry run or a refused import."""
+
+    file_name: str
+    dry_run: bool
+    skip_errors: bool
+    operation_id: str = ""
+    written: bool = False
+    rows: int = 0
+    sheets: dict[str, SheetCounts] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    changes: list[RowChange] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportReport":
+        data = dict(data)
+        data["sheets"] = {k: SheetCounts(**v) for k, v in data.get("sheets", {}).items()}
+        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
+        data["changes"] = [RowChange(**c) for c in data.get("changes", [])]
+        return cls(**data)

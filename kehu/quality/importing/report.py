@@ -17,6 +17,7 @@ class RowError:
     code: str  # machine-readable: "required", "invalid", "unknown_reference", "depends_on", …
     message: str  # in the request's language
     key: str = ""  # the row's customer code (or document number), when it has one
+    text: str = ""  # the whole sentence: sheet, line, column and reason, in the request's language
 
 
 @dataclass

@@ -147,7 +147,7 @@ SHEETS = (
         CONTACT_COLUMNS,
         required=("customer_code", "name"),
         importer="contacts",
-        permissions=("customers.change_customer",),
+        permissions=("customers.add_contact", "customers.change_contact"),
     ),
     SheetSpec(
         "addresses",
@@ -155,7 +155,7 @@ SHEETS = (
         ADDRESS_COLUMNS,
         required=("customer_code", "address"),
         importer="addresses",
-        permissions=("customers.change_customer",),
+        permissions=("customers.add_deliveryaddress", "customers.change_deliveryaddress"),
     ),
     SheetSpec("orders", "销售订单", ORDER_COLUMNS, required=("number", "customer_code")),
     SheetSpec("invoices", "销售发票", INVOICE_COLUMNS, required=("number", "customer_code")),

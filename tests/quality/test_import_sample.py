@@ -112,3 +112,17 @@ def test_skip_errors_writes_every_other_row(admin_user, sample_master_data):
     assert any("销售发票" in warning for warning in report.warnings)
     events = AuditEvent.objects.filter(operation_id=report.operation_id)
     assert events.count() >= Customer.objects.count()
+
+
+@pytest.mark.django_db
+def test_the_gb18030_csv_is_the_customer_sheet(admin_user, sample_master_data, sample_trees):
+    path = DATA / "sample_customers.csv"
+    refused = import_file(path, actor=admin_user)
+
+    assert sorted(_customer_errors(refused)) == sorted(case["line"] for case in EXPECTED)
+    assert not refused.written and not Customer.objects.exists()
+
+    written = import_file(path, actor=admin_user, skip_errors=True)
+    assert written.written
+    assert Customer.objects.count() == 200 - (len(EXPECTED) - 1)
+    assert Customer.objects.get(code="C00001").name == "浙江泰锐家居有限公司"

@@ -260,7 +260,9 @@ def test_merging_a_customer_with_itself_is_refused(api, pair):
 def sales(pair):
     for code in ("D1", "D2"):
         coded_item_create(md.Department, actor=None, data={"code": code, "name": f"部门{code}"})
-    coded_item_create(md.Salesperson, actor=None, data={"code": "S2", "name": "乙", "department": "D2"})
+    coded_item_create(
+        md.Salesperson, actor=None, data={"code": "S2", "name": "乙", "department": "D2"}
+    )
     return pair
 
 
@@ -322,7 +324,7 @@ def test_a_credit_controller_may_take_the_others_credit_terms(pair):
 
 
 def test_a_merge_that_makes_the_survivor_its_own_head_office_is_refused(api, pair):
-    a, b, branch = pair
+    _a, b, branch = pair
     before = fingerprint()
 
     # The branch keeps its head office B1, which is merged into the branch itself.
@@ -340,7 +342,7 @@ def test_a_merge_that_makes_the_survivor_its_own_head_office_is_refused(api, pai
 
 
 def test_the_head_office_merged_into_its_branch_keeps_the_branch_out_of_its_own_group(api, pair):
-    a, b, branch = pair
+    _a, b, branch = pair
     refused = api.post(MERGE, body(b, branch, parent_code="other"))
     assert refused.status_code == 409
     assert refused.json()["code"] == "own_head_office"
@@ -349,7 +351,8 @@ def test_the_head_office_merged_into_its_branch_keeps_the_branch_out_of_its_own_
 def test_a_system_merge_keeps_documents_balances_and_the_later_transaction(pair):
     a, b, _branch = pair
     Customer.objects.filter(pk=b.pk).update(
-        receivable_balance=Decimal("100.00"), last_transaction_on="2026-10-01",
+        receivable_balance=Decimal("100.00"),
+        last_transaction_on="2026-10-01",
         last_transaction_amount=Decimal("88.00"),
     )
     Customer.objects.filter(pk=a.pk).update(receivable_balance=Decimal("20.00"))

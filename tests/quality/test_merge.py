@@ -363,3 +363,33 @@ def test_a_system_merge_keeps_documents_balances_and_the_later_transaction(pair)
     assert merged.receivable_balance == Decimal("120.00")
     assert str(merged.last_transaction_on) == "2026-10-01"
     assert merged.last_transaction_amount == Decimal("88.00")
+
+
+def test_the_command_line_merges_taking_the_fields_named(pair, capsys):
+    from django.core.management import call_command
+
+    a, b, _branch = pair
+
+    call_command("merge", "A1", "B1", "--take", "name,user_fields.grade")
+
+    out = capsys.readouterr().out
+    assert "B1 泰锐家居（上海）有限公司 was merged into A1." in out
+    merged = Customer.objects.get(pk=a.pk)
+    assert merged.name == "泰锐家居（上海）有限公司"
+    assert merged.user_fields == {"grade": "二级"}
+    assert not Customer.objects.filter(pk=b.pk).exists()
+
+
+def test_the_command_line_dry_run_and_errors_write_nothing(pair, capsys):
+    from django.core.management import CommandError, call_command
+
+    before = fingerprint()
+
+    call_command("merge", "A1", "B1", "--dry-run")
+    with pytest.raises(CommandError, match="choices.frob: Unknown field"):
+        call_command("merge", "A1", "B1", "--take", "frob")
+    with pytest.raises(CommandError, match="No customer NOPE"):
+        call_command("merge", "A1", "NOPE")
+
+    assert "B1" in capsys.readouterr().out
+    assert fingerprint() == before

@@ -14,7 +14,7 @@ from kehu.customers import fields
 from kehu.customers.models import BankAccount, Customer, UserField
 from kehu.customers.selectors import CUSTOMER_RELATED, customers_visible_to
 from kehu.customers.services.children import CHILD_KINDS, CHILD_MODELS
-from kehu.customers.services.customers import MAX_HEAD_OFFICE_DEPTH
+from kehu.customers.services.customers import MAX_HEAD_OFFICE_DEPTH, may_change_credit
 
 SURVIVOR, OTHER = "survivor", "other"
 SIDES = (SURVIVOR, OTHER)
@@ -165,7 +165,9 @@ def _default(name: str, mine, theirs, survivor: Customer, other: Customer) -> st
     return OTHER if _empty(mine) and not _empty(theirs) else SURVIVOR
 
 
-def _archive_choices(survivor: Customer, other: Customer) -> list[FieldChoice]:
+def _archive_choices(
+    survivor: Customer, other: Customer, can_change_credit: bool
+) -> list[FieldChoice]:
     choices = []
     for name in merge_field_names():
         mine, mine_text = _field_value(survivor, name)
@@ -179,7 +181,12 @@ def _archive_choices(survivor: Customer, other: Customer) -> list[FieldChoice]:
                 other=theirs,
                 survivor_text=mine_text,
                 other_text=theirs_text,
-                default=_default(name, mine, theirs, survivor, other),
+                # Field scope: whoever may not change credit terms keeps the survivor's.
+                default=(
+                    SURVIVOR
+                    if name in fields.CREDIT_FIELDS and not can_change_credit
+                    else _default(name, mine, theirs, survivor, other)
+                ),
                 needs_credit_permission=name in fields.CREDIT_FIELDS,
             )
         )
@@ -392,14 +399,14 @@ def visible_pair(actor, survivor_id: int, other_id: int) -> tuple[Customer, Cust
     return found[survivor_id], found[other_id]
 
 
-def merge_plan(survivor: Customer, other: Customer) -> MergePreview:
+def merge_plan(actor, survivor: Customer, other: Customer) -> MergePreview:
     flag_choices, flag_conflicts = _flag_choices(survivor, other)
     moves, move_conflicts = _moves(survivor, other)
     conflicts = _head_office_notes(survivor, other) + flag_conflicts + move_conflicts
     preview = MergePreview(
         survivor=survivor,
         other=other,
-        fields=_archive_choices(survivor, other) + flag_choices,
+        fields=_archive_choices(survivor, other, may_change_credit(actor)) + flag_choices,
         moves=moves,
         conflicts=conflicts,
     )
@@ -419,4 +426,4 @@ def customer_merge_preview(*, actor, survivor: Customer, other: Customer) -> Mer
     Reads only. Both customers must be visible to ``actor`` (else ``Customer.DoesNotExist``).
     """
     survivor, other = visible_pair(actor, survivor.pk, other.pk)
-    return merge_plan(survivor, other)
+    return merge_plan(actor, survivor, other)

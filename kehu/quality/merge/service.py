@@ -294,7 +294,7 @@ def customer_merge(
         _lock(survivor.pk, other.pk)
         survivor, other = visible_pair(actor, survivor.pk, other.pk)
         _check_versions(expected_versions, survivor, other)
-        preview = merge_plan(survivor, other)
+        preview = merge_plan(actor, survivor, other)
         sides = {**preview.defaults(), **wanted}
         blocking = [c for c in preview.conflicts if c.blocking and c.code == "one_to_one"]
         head_office = head_office_conflict(survivor, other, sides["parent_code"])

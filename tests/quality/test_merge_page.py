@@ -141,3 +141,17 @@ def test_a_customer_outside_the_scope_is_not_found(client, twins):
     )
     client.force_login(user)
     assert client.get(reverse("quality:merge", args=[a.pk, b.pk])).status_code == 404
+
+
+def test_the_survivors_history_tells_of_the_merge_and_keeps_the_others(client, twins):
+    a, b = twins
+    admin = logged_in(client, "administrator")
+    admin.post(reverse("quality:merge", args=[a.pk, b.pk]), versions(a, b))
+
+    text = page_text(admin.get(reverse("customers:edit", args=[a.pk]) + "?tab=history"))
+
+    assert 'class="audit-merge"' in text
+    assert "merged into this customer</span>: B1 泰锐家居（上海）有限公司" in text
+    # The merged customer's own creation is still there, under the survivor.
+    created = r'<tr class="audit-create">(?:(?!</tr>).)*</span> B1 泰锐家居（上海）有限公司</td>'
+    assert re.search(created, text)

@@ -155,3 +155,18 @@ def test_the_survivors_history_tells_of_the_merge_and_keeps_the_others(client, t
     # The merged customer's own creation is still there, under the survivor.
     created = r'<tr class="audit-create">(?:(?!</tr>).)*</span> B1 泰锐家居（上海）有限公司</td>'
     assert re.search(created, text)
+
+
+def test_values_are_shown_as_text_never_as_markup(client, classes):
+    a = customer(code="X1", name="<script>alert(1)</script>甲公司", remarks="<b>粗</b>")
+    b = customer(code="X2", name="<img src=x onerror=alert(2)>乙公司")
+
+    html = (
+        logged_in(client, "administrator")
+        .get(reverse("quality:merge", args=[a.pk, b.pk]))
+        .content.decode()
+    )
+
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(2)&gt;" in html
+    assert "<b>粗</b>" not in html

@@ -10,6 +10,7 @@ COMMANDS = {
     "user": "Create and list users: kehu user create USERNAME --role ROLE.",
     "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
     "duplicates": "List probable duplicate customers: kehu duplicates [--min-score N].",
+    "merge": "Merge a duplicate customer into another: kehu merge SURVIVOR OTHER [--take F,...].",
     "backup": "Write the whole database to one file: kehu backup FILE.",
     "export": "Export customers to XLSX or CSV: kehu export FILE [--user U] [query options].",
     "import": "Import customers from XLSX or CSV: kehu import FILE [--dry-run] [--skip-errors].",

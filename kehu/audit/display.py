@@ -9,7 +9,12 @@ from kehu.audit.models import AuditEvent
 
 EMPTY = "—"
 # Keys of ``changes`` that are not model fields.
-_EXTRA_LABELS = {"locked": lambda: _("refused: too many failed logins")}
+_EXTRA_LABELS = {
+    "locked": lambda: _("refused: too many failed logins"),
+    "merged_customer": lambda: _("merged into this customer"),
+    "merged_customer_id": lambda: _("id of the merged customer"),
+    "moved": lambda: _("records moved"),
+}
 
 
 @dataclass(frozen=True)

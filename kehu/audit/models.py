@@ -11,6 +11,8 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("created")
     UPDATE = "update", _("changed")
     DELETE = "delete", _("deleted")
+    # One customer merged into another (kehu.quality.merge): recorded on the survivor.
+    MERGE = "merge", _("merged")
     LOGIN = "login", _("logged in")
     LOGIN_FAILED = "login_failed", _("login failed")
     LOGOUT = "logout", _("logged out")

@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from kehu.audit.models import AuditEvent
+from kehu.audit.models import AuditAction, AuditEvent
 
 VIEW_PERMISSION = "audit.view_auditevent"
 
@@ -25,13 +25,43 @@ def events_visible_to(user) -> QuerySet:
     )
 
 
+# How many generations of merges the history follows (A merged into B, B into C...).
+MAX_MERGE_DEPTH = 20
+
+
+def merged_customer_ids(customer_id: int) -> list[int]:
+    """The ids of the customers merged into this one, directly or through earlier merges.
+
+    A merged customer is deleted, but its events stay under its id; the merge event on the
+    survivor names that id. One query per generation of merges.
+    """
+    found: list[int] = []
+    frontier = [customer_id]
+    for _depth in range(MAX_MERGE_DEPTH):
+        ids = []
+        for changes in AuditEvent.objects.filter(
+            action=AuditAction.MERGE, customer_id__in=frontier
+        ).values_list("changes", flat=True):
+            pair = (changes or {}).get("merged_customer_id")
+            merged = pair[1] if isinstance(pair, list) and len(pair) == 2 else None
+            if isinstance(merged, int) and merged not in found and merged != customer_id:
+                ids.append(merged)
+        if not ids:
+            break
+        found.extend(ids)
+        frontier = ids
+    return found
+
+
 def events_for_customer(customer_id: int, *, user=None) -> QuerySet:
     """The events of one customer and of its records (contacts, addresses, bank accounts,
-    documents, tags, later its sales documents), newest first. With ``user``, only when that
-    user may read the trail."""
+    documents, tags, later its sales documents), newest first — including those of the
+    customers merged into it (SPEC §7: their history stays findable). With ``user``, only when
+    that user may read the trail."""
     events = (
         events_visible_to(user)
         if user is not None
         else AuditEvent.objects.select_related("content_type")
     )
-    return events.filter(customer_id=customer_id).order_by("-at", "-id")
+    ids = [customer_id, *merged_customer_ids(customer_id)]
+    return events.filter(customer_id__in=ids).order_by("-at", "-id")

@@ -51,6 +51,44 @@ def event_record(
     return event
 
 
+BULK_BATCH = 500
+
+
+def events_record_many(
+    *, action: str, items, who: AuditActor | None = None, using: str = "default"
+) -> int:
+    """Insert one event per ``(instance, changes, customer_id)`` of ``items`` in batches.
+
+    For bulk statements (``QuerySet.update``), which send no signals: the caller records what
+    it changed, inside its transaction. Returns the number of events written.
+    """
+    if recording_is_suspended():
+        return 0
+    who = who or current_actor()
+    at = timezone.now()
+    types = ContentType.objects.db_manager(using)
+    events = []
+    for instance, changes, customer_id in items:
+        events.append(
+            AuditEvent(
+                at=at,
+                action=action,
+                actor=who.actor,
+                actor_name=who.actor_name,
+                request_id=who.request_id[:64],
+                ip=who.ip,
+                operation_id=who.operation_id,
+                customer_id=customer_id,
+                changes=changes or {},
+                content_type=types.get_for_model(instance),
+                object_id=str(instance.pk)[:64],
+                object_repr=_repr(instance),
+            )
+        )
+    AuditEvent.objects.using(using).bulk_create(events, batch_size=BULK_BATCH)
+    return len(events)
+
+
 def _repr(instance) -> str:
     try:
         return str(instance)[:255]

@@ -1,4 +1,5 @@
-"""Duplicate detection over the API: the report and the check before creating a customer."""
+"""Data quality over the API: the duplicate report, the check before creating a customer, and
+merging two customers (SPEC §7)."""
 
 from pathlib import Path
 from typing import Literal
@@ -11,23 +12,37 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, UploadedFile
 
 from kehu.core.api.auth import requires
-from kehu.core.api.errors import with_errors
+from kehu.core.api.errors import etag, with_errors
+from kehu.core.api.lookup import get_or_404
 from kehu.core.api.pagination import PageParams, page_schema
-from kehu.customers.selectors import customers_visible_to
+from kehu.customers.schemas import CustomerDetailOut, customer_detail_out
+from kehu.customers.selectors import customer_detail, customers_visible_to
 from kehu.quality.duplicates import duplicates_of, find_duplicates
 from kehu.quality.importing import import_file
 from kehu.quality.importing.template import import_template
 from kehu.quality.importing.upload import IMPORT_MAX_BYTES, uploaded_path
+from kehu.quality.merge import MERGE_PERMISSIONS, customer_merge, customer_merge_preview
 from kehu.quality.schemas import (
     DuplicateCandidateOut,
     DuplicateCheckIn,
     DuplicatePairOut,
     DuplicateReportParams,
     ImportReportOut,
+    MergeIn,
+    MergePairIn,
+    MergePreviewOut,
     candidate_out,
     import_report_out,
+    merge_preview_out,
     pair_out,
 )
+
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "The survivor's new version as a strong entity tag.",
+        "schema": {"type": "string"},
+    }
+}
 
 router = Router()
 duplicates = Router(tags=["duplicates"])
@@ -75,6 +90,74 @@ def duplicate_check(request, payload: DuplicateCheckIn):
     data = payload.model_dump(exclude_none=True)
     exclude = data.pop("exclude_id", None)
     return [candidate_out(c) for c in duplicates_of(data, user=request.user, exclude_pk=exclude)]
+
+
+# Merging two customers ---------------------------------------------------------------------
+
+_MERGE_RULES = (
+    "You need the permissions to view, change and delete customers, and both customers must be "
+    "in your data scope (otherwise 404, as for a missing one). "
+)
+
+
+def _merge_pair(request, payload: MergePairIn):
+    visible = customers_visible_to(request.user)
+    return get_or_404(visible, pk=payload.survivor), get_or_404(visible, pk=payload.other)
+
+
+@checks.post(
+    "/merge/preview",
+    response=with_errors({200: MergePreviewOut}),
+    auth=requires(*MERGE_PERMISSIONS),
+    tags=["merge"],
+    summary="Preview merging two customers (nothing is written)",
+    description=(
+        _MERGE_RULES + "The answer lists every field with both values and the default choice "
+        "(the survivor's value unless it is empty), what would move to the survivor "
+        "(contacts, addresses, bank accounts, documents, branches, other apps' records) and "
+        "the conflicts with the rule that resolves each (`blocking`: the merge is refused as "
+        "long as it stands). Send the versions it shows with the merge."
+    ),
+)
+def merge_preview(request, payload: MergePairIn):
+    survivor, other = _merge_pair(request, payload)
+    preview = customer_merge_preview(actor=request.user, survivor=survivor, other=other)
+    return merge_preview_out(preview)
+
+
+@checks.post(
+    "/merge",
+    response=with_errors({200: CustomerDetailOut}, preconditions=True),
+    auth=requires(*MERGE_PERMISSIONS),
+    tags=["merge"],
+    summary="Merge a customer into another and delete it",
+    description=(
+        _MERGE_RULES + "`other` is merged into `survivor`: the survivor keeps its code and, "
+        "per field, the side named in `choices` (else the preview's default); tags are "
+        "combined; contacts, addresses, bank accounts, qualification documents, branches and "
+        "every record of other apps that refers to `other` move to the survivor; then `other` "
+        "is deleted. All or nothing, audited under one operation id with a `merge` event on "
+        "the survivor. A customer changed since the versions you send is refused with 412 "
+        "`stale`; credit terms taken from `other` need the credit permission (403 "
+        "`field_forbidden`); an unknown field or side is 422; a merge that would make the "
+        "survivor its own head office is 409 `own_head_office`. The answer is the survivor."
+    ),
+    openapi_extra={"responses": {200: {"headers": _ETAG_HEADER}}},
+)
+def merge(request, payload: MergeIn, response: HttpResponse):
+    survivor, other = _merge_pair(request, payload)
+    survivor = customer_merge(
+        actor=request.user,
+        survivor=survivor,
+        other=other,
+        choices=payload.choices,
+        expected_versions={
+            survivor.pk: payload.survivor_version,
+            other.pk: payload.other_version,
+        },
+    )
+    response["ETag"] = etag(survivor.version)
+    return customer_detail_out(get_or_404(customer_detail(request.user), pk=survivor.pk))
 
 
 # Before the customers' router: /customers/{id} would otherwise answer for this path.

@@ -1,12 +1,12 @@
 """API schemas of duplicate detection."""
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from kehu.core.api.errors import ErrorOut
-from kehu.core.api.schemas import InputSchema, model_text
+from kehu.core.api.schemas import InputSchema, ObjectId, SafeStr, model_text
 from kehu.customers.models import Contact, Customer
 from kehu.customers.schemas import MAX_CHILDREN
 from kehu.quality.duplicates import DEFAULT_THRESHOLD, Candidate, CustomerRef
@@ -162,3 +162,113 @@ class ImportReportOut(Schema):
 def import_report_out(report) -> dict:
     """An ``ImportReport`` as ``ImportReportOut`` data (what a background job stores too)."""
     return report.to_dict()
+
+
+# Merging two customers ---------------------------------------------------------------------
+
+MergeSide = Literal["survivor", "other"]
+
+
+class MergePairIn(InputSchema):
+    """The two customers: ``other`` is merged into ``survivor`` and then deleted."""
+
+    survivor: ObjectId = Field(description="The id of the customer that remains.")
+    other: ObjectId = Field(description="The id of the customer merged into it and deleted.")
+
+
+class MergeIn(MergePairIn):
+    choices: Annotated[dict[SafeStr, MergeSide], Field(max_length=500)] = Field(
+        default_factory=dict,
+        description=(
+            'Per field, whose value the survivor keeps: "survivor" or "other". Keys are the '
+            "archive's field names (`phone`, `credit_limit`, `salesperson`…), "
+            "`user_fields.<key>`, and the flags `contacts.primary`, `addresses.default`, "
+            "`bank_accounts.default` (offered when both customers carry one). A field not "
+            "named takes the preview's default."
+        ),
+    )
+    survivor_version: StrictInt = Field(
+        description="The survivor's version as you read it (its ETag, or the preview's)."
+    )
+    other_version: StrictInt = Field(description="The other customer's version as you read it.")
+
+
+class MergeCustomerOut(Schema):
+    id: int
+    code: str
+    name: str
+    version: int
+
+
+class MergeFieldOut(Schema):
+    key: str
+    label: str
+    survivor: Any = Field(description="The survivor's value; references as codes.")
+    other: Any
+    survivor_text: str = Field(description="The value as the card shows it.")
+    other_text: str
+    differs: bool
+    default: MergeSide = Field(description="The survivor's value unless that is empty.")
+    needs_credit_permission: bool = Field(
+        description="Taking the other's (different) value needs the credit permission."
+    )
+
+
+class MergeMoveOut(Schema):
+    key: str = Field(
+        description="contacts, addresses, bank_accounts, documents, branches, or the "
+        "app_label.model of another app's records that refer to the customer."
+    )
+    label: str
+    count: int
+
+
+class MergeConflictOut(Schema):
+    code: str
+    message: str
+    blocking: bool = Field(description="True: the merge is refused as long as it stands.")
+
+
+class MergePreviewOut(Schema):
+    survivor: MergeCustomerOut
+    other: MergeCustomerOut
+    fields: list[MergeFieldOut]
+    moves: list[MergeMoveOut]
+    conflicts: list[MergeConflictOut]
+    tags: list[str] = Field(description="The survivor's tags afterwards: both customers' tags.")
+
+
+def _merge_customer(customer) -> dict:
+    return {
+        "id": customer.pk,
+        "code": customer.code,
+        "name": customer.name,
+        "version": customer.version,
+    }
+
+
+def merge_preview_out(preview) -> dict:
+    return {
+        "survivor": _merge_customer(preview.survivor),
+        "other": _merge_customer(preview.other),
+        "fields": [
+            {
+                "key": choice.key,
+                "label": choice.label,
+                "survivor": choice.survivor,
+                "other": choice.other,
+                "survivor_text": choice.survivor_text,
+                "other_text": choice.other_text,
+                "differs": choice.differs,
+                "default": choice.default,
+                "needs_credit_permission": choice.needs_credit_permission,
+            }
+            for choice in preview.fields
+        ],
+        "moves": [{"key": m.key, "label": m.label, "count": m.count} for m in preview.moves],
+        "conflicts": [
+            {"code": c.code, "message": c.message, "blocking": c.blocking}
+            for c in preview.conflicts
+        ],
+        "tags": preview.tags,
+    }

@@ -247,6 +247,15 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"pk": world.other.pk}),
             ("missing", {"pk": MISSING_ID}),
         ]
+    if params == {"survivor", "other"}:
+        # Merging: the same customer twice (refused on the page), another salesperson's
+        # customer as the other, a missing one.
+        own = world.own.pk
+        return [
+            ("own", {"survivor": own, "other": own}),
+            ("other", {"survivor": own, "other": world.other.pk}),
+            ("missing", {"survivor": own, "other": MISSING_ID}),
+        ]
     if params <= {"tree", "pk"} and "tree" in params:
         samples = []
         for slug, model in WEB_TREES.items():

@@ -122,7 +122,10 @@ def shown_value(value) -> str:
 
 
 def _coded(row) -> str:
-    return f"{row.code} {row.name}" if row is not None else EMPTY
+    """A master-data row as "code name" (just the name when it starts with the code)."""
+    if row is None:
+        return EMPTY
+    return row.name if row.name.startswith(row.code) else f"{row.code} {row.name}"
 
 
 def _own_field(customer: Customer, name: str) -> tuple[str, str]:

@@ -4,11 +4,13 @@
 from django.core.paginator import Paginator
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
+from kehu.customers.models import Customer, QualificationDocument
 from kehu.customers.overview import expiry_text
 
 PAGE_SIZE = 50
@@ -17,6 +19,20 @@ STATUS_CHOICES = (
     ("expired", _("Expired")),
     ("expiring", _("Expiring soon")),
 )
+
+
+def _label(model, name: str) -> str:
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def _headings() -> list[str]:
+    document = QualificationDocument
+    return [
+        _label(document, "customer"),
+        _label(Customer, "salesperson"),
+        *(_label(document, name) for name in ("kind", "number", "valid_to", "warn_days")),
+        _("Status"),
+    ]
 
 
 class ExpiringDocumentsView(DeclaredPermissionsMixin, TemplateView):
@@ -46,4 +62,5 @@ class ExpiringDocumentsView(DeclaredPermissionsMixin, TemplateView):
             "status_choices": STATUS_CHOICES,
             "today": today,
             "status_query": query.urlencode(),
+            "headings": _headings(),
         }

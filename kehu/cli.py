@@ -10,6 +10,7 @@ COMMANDS = {
     "user": "Create and list users: kehu user create USERNAME --role ROLE.",
     "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
     "duplicates": "List probable duplicate customers: kehu duplicates [--min-score N].",
+    "expiring": "List qualification documents due for renewal: kehu expiring [--status S].",
     "backup": "Write the whole database to one file: kehu backup FILE.",
     "export": "Export customers to XLSX or CSV: kehu export FILE [--user U] [query options].",
     "restore": "Replace the database's content by a backup: kehu restore FILE [--force].",

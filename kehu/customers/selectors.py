@@ -156,15 +156,20 @@ EXPIRY_FILTERS = {
 }
 
 
-def expiring_documents(user, status: str = "all", today: datetime.date | None = None):
-    """The visible documents that have expired or are within their warning days (``status``:
+def documents_due(documents: QuerySet, status: str = "all", today=None) -> QuerySet:
+    """Those of ``documents`` that have expired or are within their warning days (``status``:
     "expired", "expiring" or "all" of both), soonest expiry first, with their customers."""
     return (
-        with_expiry(documents_visible_to(user), today)
+        with_expiry(documents, today)
         .filter(expiry_status__in=EXPIRY_FILTERS[status])
         .select_related("customer", "customer__salesperson")
         .order_by("valid_to", "customer__code", "pk")
     )
+
+
+def expiring_documents(user, status: str = "all", today: datetime.date | None = None):
+    """``documents_due`` among the documents ``user`` may see."""
+    return documents_due(documents_visible_to(user), status, today)
 
 
 def user_fields() -> QuerySet:

@@ -6,6 +6,7 @@ import re
 from html import unescape
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -136,3 +137,25 @@ def test_the_query_count_does_not_grow_with_the_documents(logged_in, archive):
         factories.customer(salesperson="S2", documents=[doc(f"MORE{n}", days(n - 2))])
 
     assert queries() == before
+
+
+def test_the_cli_lists_the_documents_due(capsys, archive):
+    call_command("expiring", "--status", "expired")
+
+    out = capsys.readouterr().out
+    assert "EXPIRED-LONG-AGO" in out and "THEIRS" in out and "EXPIRED-YESTERDAY" in out
+    assert "LAST-DAY" not in out
+    assert "3 documents." in out
+
+
+def test_the_cli_applies_a_users_scope(capsys, archive):
+    user = user_create(username="li", password="Kehu-user-2026", roles=["salesperson"])
+    Salesperson.objects.filter(code="S1").update(user=user)
+
+    call_command("expiring", "--user", "li")
+
+    out = capsys.readouterr().out
+    assert "ON-WARNING-DAY" in out and "THEIRS" not in out
+    assert "4 documents." in out
+    with pytest.raises(CommandError, match="No active user"):
+        call_command("expiring", "--user", "nobody")

@@ -11,6 +11,7 @@ COMMANDS = {
     "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
     "duplicates": "List probable duplicate customers: kehu duplicates [--min-score N].",
     "merge": "Merge a duplicate customer into another: kehu merge SURVIVOR OTHER [--take F,...].",
+    "expiring": "List qualification documents due for renewal: kehu expiring [--status S].",
     "backup": "Write the whole database to one file: kehu backup FILE.",
     "export": "Export customers to XLSX or CSV: kehu export FILE [--user U] [query options].",
     "import": "Import customers from XLSX or CSV: kehu import FILE [--dry-run] [--skip-errors].",

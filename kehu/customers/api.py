@@ -8,11 +8,11 @@ import datetime
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from ninja import Body, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import BaseModel, Field
@@ -36,6 +36,8 @@ from kehu.customers.schemas import (
     CustomerOut,
     CustomerPatch,
     DeactivateIn,
+    DocumentOut,
+    ExpiringDocumentOut,
     TagOut,
     UserFieldIn,
     UserFieldOut,
@@ -433,13 +435,12 @@ def add_child_routes(parent: Router, spec: ChildEndpoint) -> None:
         summary=f"Add a {label}",
     )
     def create_child(request, id: ObjectId, payload: In):
+        customer = _visible(request, id)
         row = services.customer_child_create(
-            kind,
-            actor=request.user,
-            customer=_visible(request, id),
-            data=payload.model_dump(exclude_unset=True),
+            kind, actor=request.user, customer=customer, data=payload.model_dump(exclude_unset=True)
         )
-        return Status(201, row)
+        # Read back as a read gives it (a document with its expiry status).
+        return Status(201, selectors.customer_children(customer, kind).get(pk=row.pk))
 
     @parent.get(
         f"/{{id}}/{spec.path}/{{child_id}}",
@@ -461,12 +462,13 @@ def add_child_routes(parent: Router, spec: ChildEndpoint) -> None:
         summary=f"Change a {label}",
     )
     def update_child(request, id: ObjectId, child_id: ObjectId, payload: Patch):
-        return services.customer_child_update(
+        row = services.customer_child_update(
             kind,
             actor=request.user,
             row=child(request, id, child_id),
             data=payload.model_dump(exclude_unset=True),
         )
+        return child(request, id, row.pk)
 
     @parent.delete(
         f"/{{id}}/{spec.path}/{{child_id}}",
@@ -485,6 +487,46 @@ for _spec in CHILD_ENDPOINTS:
     add_child_routes(customers, _spec)
 
 router.add_router("/customers", customers)
+
+
+# Qualification documents due for renewal ------------------------------------------------
+
+documents = Router(tags=["customer documents"])
+
+
+class ExpiringParams(BaseModel):
+    status: Literal["all", "expired", "expiring"] = Field(
+        "all",
+        description="`expired` (valid_to has passed), `expiring` (valid_to within the "
+        "document's warn_days, today included) or `all` of both.",
+    )
+
+
+@documents.get(
+    "/expiring",
+    response=with_errors({200: page_schema(ExpiringDocumentOut)}),
+    auth=requires("customers.view_customer", "customers.view_qualificationdocument"),
+    summary="Qualification documents that have expired or expire within their warning days",
+    description=(
+        "The documents of the customers you may see whose valid_to has passed or is at most "
+        "warn_days away (valid_to - warn_days <= today), soonest expiry first. Documents "
+        "without valid_to never expire and are not listed."
+    ),
+)
+def expiring_document_list(request, params: Query[ExpiringParams], page: Query[PageParams]):
+    today = timezone.localdate()
+
+    def out(document) -> dict:
+        return {
+            **DocumentOut.from_orm(document).model_dump(),
+            "customer": {key: getattr(document.customer, key) for key in ("id", "code", "name")},
+            "days_left": (document.valid_to - today).days,
+        }
+
+    return paginate(selectors.expiring_documents(request.user, params.status, today), page, out)
+
+
+router.add_router("/documents", documents)
 
 
 # User-defined fields ---------------------------------------------------------------------

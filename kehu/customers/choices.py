@@ -32,3 +32,12 @@ class ArchiveGroup(models.TextChoices):
     CONTACT = "contact", _("Contact")
     CREDIT = "credit", _("Credit")
     OTHER = "other", _("Other")
+
+
+class ExpiryStatus(models.TextChoices):
+    """Where a qualification document stands against its expiry date and warning days."""
+
+    EXPIRED = "expired", _("Expired")
+    EXPIRING = "expiring", _("Expiring soon")
+    VALID = "valid", _("Valid")
+    NO_EXPIRY = "no_expiry", _("No expiry date")

@@ -25,7 +25,13 @@ from kehu.core.api.schemas import (
     partial_schema,
 )
 from kehu.customers import fields
-from kehu.customers.choices import ArchiveGroup, CustomerKind, DocumentKind, UserFieldType
+from kehu.customers.choices import (
+    ArchiveGroup,
+    CustomerKind,
+    DocumentKind,
+    ExpiryStatus,
+    UserFieldType,
+)
 from kehu.customers.models import (
     BankAccount,
     Contact,
@@ -176,6 +182,24 @@ class DocumentOut(ChildOut):
     valid_to: datetime.date | None
     warn_days: int
     notes: str
+    expiry_status: _choices(ExpiryStatus) | None = Field(
+        None,
+        description="As of today: `expired` (valid_to has passed), `expiring` (valid_to is "
+        "within warn_days), `valid`, or `no_expiry` (no valid_to).",
+    )
+
+
+class DocumentCustomerOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class ExpiringDocumentOut(DocumentOut):
+    """A qualification document due for renewal, with its customer."""
+
+    customer: DocumentCustomerOut
+    days_left: int = Field(description="Days from today to valid_to; negative once expired.")
 
 
 CHILD_OUTPUTS = {

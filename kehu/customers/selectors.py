@@ -1,10 +1,33 @@
 """Reads of the customer archive. Every read of customer data starts at customers_visible_to."""
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime
+
+from django.db.models import (
+    Case,
+    DateField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils import timezone
 
 from kehu.accounts.choices import ScopeKind
 from kehu.accounts.scopes import EffectiveScope, effective_scope
-from kehu.customers.models import Customer, DeliveryAddress, SavedQuery, Tag, UserField
+from kehu.customers.choices import ExpiryStatus
+from kehu.customers.models import (
+    Customer,
+    DeliveryAddress,
+    QualificationDocument,
+    SavedQuery,
+    Tag,
+    UserField,
+)
 from kehu.customers.services.children import CHILD_KINDS
 
 # Every foreign key a customer row shows (as a code or a username): one JOIN each, no N+1.
@@ -67,12 +90,13 @@ def customer_list(user) -> QuerySet:
 
 
 def customer_detail(user) -> QuerySet:
-    """Customers with their contacts, addresses, bank accounts and documents."""
+    """Customers with their contacts, addresses, bank accounts and documents (each document
+    with its ``expiry_status``)."""
     return customer_list(user).prefetch_related(
         "contacts",
         Prefetch("addresses", queryset=DeliveryAddress.objects.select_related("region")),
         "bank_accounts",
-        "documents",
+        Prefetch("documents", queryset=with_expiry(QualificationDocument.objects.all())),
     )
 
 
@@ -82,7 +106,70 @@ def customer_children(customer: Customer, kind: str) -> QuerySet:
     queryset = model.objects.filter(customer=customer)
     if model is DeliveryAddress:
         queryset = queryset.select_related("region")
+    if model is QualificationDocument:
+        queryset = with_expiry(queryset)
     return queryset
+
+
+def customer_branches(user, customer: Customer) -> QuerySet:
+    """The subsidiaries (branches) of ``customer`` that ``user`` may see."""
+    return customers_visible_to(user).filter(parent=customer).select_related("customer_class")
+
+
+# Qualification documents and their expiry (SPEC §2) ----------------------------------------
+#
+# A document is due for renewal from ``valid_to - warn_days`` on (that day included) and
+# expired once ``valid_to`` has passed (the document is valid on its last day). The rule is
+# written once, in SQL, so that the report, the 360° page and the API agree.
+
+
+def _warning_from() -> ExpressionWrapper:
+    """The first day of the document's warning period: valid_to - warn_days days."""
+    # SQLite multiplies a duration only by a plain integer field (not a positive small one).
+    days = ExpressionWrapper(F("warn_days"), output_field=IntegerField())
+    warn = ExpressionWrapper(days * Value(datetime.timedelta(days=1)), output_field=DurationField())
+    return ExpressionWrapper(F("valid_to") - warn, output_field=DateField())
+
+
+def with_expiry(queryset: QuerySet, today: datetime.date | None = None) -> QuerySet:
+    """Documents annotated with ``expiry_status`` (an ``ExpiryStatus`` value) as of ``today``."""
+    today = today or timezone.localdate()
+    return queryset.alias(warning_from=_warning_from()).annotate(
+        expiry_status=Case(
+            When(valid_to__isnull=True, then=Value(ExpiryStatus.NO_EXPIRY)),
+            When(valid_to__lt=today, then=Value(ExpiryStatus.EXPIRED)),
+            When(warning_from__lte=today, then=Value(ExpiryStatus.EXPIRING)),
+            default=Value(ExpiryStatus.VALID),
+        )
+    )
+
+
+def documents_visible_to(user) -> QuerySet:
+    """The qualification documents of the customers ``user`` may see."""
+    return QualificationDocument.objects.filter(customer__in=customers_visible_to(user))
+
+
+EXPIRY_FILTERS = {
+    "expired": (ExpiryStatus.EXPIRED,),
+    "expiring": (ExpiryStatus.EXPIRING,),
+    "all": (ExpiryStatus.EXPIRED, ExpiryStatus.EXPIRING),
+}
+
+
+def documents_due(documents: QuerySet, status: str = "all", today=None) -> QuerySet:
+    """Those of ``documents`` that have expired or are within their warning days (``status``:
+    "expired", "expiring" or "all" of both), soonest expiry first, with their customers."""
+    return (
+        with_expiry(documents, today)
+        .filter(expiry_status__in=EXPIRY_FILTERS[status])
+        .select_related("customer", "customer__salesperson")
+        .order_by("valid_to", "customer__code", "pk")
+    )
+
+
+def expiring_documents(user, status: str = "all", today: datetime.date | None = None):
+    """``documents_due`` among the documents ``user`` may see."""
+    return documents_due(documents_visible_to(user), status, today)
 
 
 def user_fields() -> QuerySet:

@@ -234,11 +234,14 @@ def test_the_mnemonic_helper(logged_in, db):
     assert response.json() == {"mnemonic": "TRJJ"}
 
 
-def test_the_list_links_to_the_card_and_offers_a_new_customer(logged_in, setup):
+def test_the_list_leads_to_the_card_and_offers_a_new_customer(logged_in, setup):
     customer = factories.customer("0101", name="链接测试公司")
     html = logged_in.get("/customers/").content.decode()
+    overview = logged_in.get(f"/customers/{customer.pk}/").content.decode()
 
-    assert f'href="{edit_url(customer)}">链接测试公司</a>' in html
+    # A name opens the customer's 360° page, whose "Edit" opens the card.
+    assert f'href="/customers/{customer.pk}/">链接测试公司</a>' in html
+    assert f'id="open-card" href="{edit_url(customer)}"' in overview
     assert 'href="/customers/new/"' in html
 
 

@@ -106,13 +106,17 @@ def test_a_user_creates_a_customer_through_the_four_tabs(page, live_server, arch
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
 
-    # The list finds it by the pinyin initials of its short name; its name leads to the card.
+    # The list finds it by the pinyin initials of its short name; its name leads to its 360°
+    # page, whose "Edit" opens the card.
     page.click(".card-actions a[href='/customers/']")
     page.fill("#id_q", "trjj")
     page.keyboard.press("Enter")
     page.wait_for_url("**q=trjj**")
     assert page.locator("table.grid tbody td.code").all_inner_texts() == ["C1001"]
     page.get_by_role("link", name="上海泰锐家居有限公司").click()
+    page.wait_for_selector("#customer-overview")
+    assert page.locator("#contacts tbody tr").count() == 2
+    page.click("#open-card")
     page.wait_for_selector("#customer-card")
     page.click("#tab-contact")
     assert page.locator("#table-contacts tbody tr").count() == 2

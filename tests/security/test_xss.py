@@ -510,9 +510,12 @@ def page_names() -> set[str]:
 
 def visit_every_page(browser: Browser, a: Archive, saved: dict[str, str]) -> None:
     card = f"/customers/{a.customer.pk}/edit/"
+    overview = f"/customers/{a.customer.pk}/"
     for label in ("Customer.name", "Customer.short_name", "Customer.mnemonic"):
         html = browser.open("/customers/?" + urlencode({"q": saved[label]}))
-        assert f'href="{card}"' in html, f"the keyword search for {label} misses the customer"
+        assert f'href="{overview}"' in html, f"the keyword search for {label} misses the customer"
+    browser.open(overview)
+    browser.open(overview, language="zh-hans")
     browser.open("/customers/?" + urlencode({"class_code": a.code(CustomerClass)}))
     # The card is one page holding its four tabs; in Chinese it shows the Chinese labels.
     html = browser.open(card)

@@ -7,8 +7,10 @@ from kehu.customers.views.card import (
     CustomerReactivateView,
     mnemonic_view,
 )
+from kehu.customers.views.documents import ExpiringDocumentsView
 from kehu.customers.views.export import CustomerExportView
 from kehu.customers.views.list import CustomerListView
+from kehu.customers.views.overview import CustomerOverviewView
 from kehu.customers.views.saved_queries import SavedQueryView
 from kehu.customers.views.statistics import CustomerStatisticsView
 
@@ -18,8 +20,10 @@ __all__ = [
     "CustomerEditView",
     "CustomerExportView",
     "CustomerListView",
+    "CustomerOverviewView",
     "CustomerReactivateView",
     "CustomerStatisticsView",
+    "ExpiringDocumentsView",
     "SavedQueryView",
     "mnemonic_view",
 ]

@@ -5,3 +5,7 @@ from kehu.settings import *  # noqa: F403
 from kehu.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.documents"]
+
+# Jobs run at once, in the request that queues them; tests of the worker choose the database
+# backend themselves.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

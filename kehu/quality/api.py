@@ -7,6 +7,7 @@ from kehu.core.api.errors import with_errors
 from kehu.core.api.pagination import PageParams, page_schema
 from kehu.customers.selectors import customers_visible_to
 from kehu.quality.duplicates import duplicates_of, find_duplicates
+from kehu.quality.import_jobs_api import router as import_jobs
 from kehu.quality.schemas import (
     DuplicateCandidateOut,
     DuplicateCheckIn,
@@ -67,3 +68,4 @@ def duplicate_check(request, payload: DuplicateCheckIn):
 # Before the customers' router: /customers/{id} would otherwise answer for this path.
 router.add_router("/customers", checks)
 router.add_router("/duplicates", duplicates)
+router.add_router("/import-jobs", import_jobs)

@@ -1,9 +1,27 @@
 from django.urls import path
 
-from kehu.quality import views
+from kehu.quality import import_views, views
 
 app_name = "quality"
 
 urlpatterns = [
     path("duplicates/", views.DuplicateReportView.as_view(), name="duplicates"),
+    path("imports/", import_views.ImportJobListView.as_view(), name="imports"),
+    path("imports/new/", import_views.ImportJobCreateView.as_view(), name="import_new"),
+    path("imports/<int:pk>/", import_views.ImportJobView.as_view(), name="import_job"),
+    path(
+        "imports/<int:pk>/status.json",
+        import_views.ImportJobStatusView.as_view(),
+        name="import_job_status",
+    ),
+    path(
+        "imports/<int:pk>/errors.csv",
+        import_views.ImportJobErrorsView.as_view(),
+        name="import_job_errors",
+    ),
+    path(
+        "imports/<int:pk>/confirm/",
+        import_views.ImportJobConfirmView.as_view(),
+        name="import_job_confirm",
+    ),
 ]

@@ -154,15 +154,18 @@ def job_run(job_id: int, work: Callable[[Job, JobProgress], dict | None]) -> Non
             result = work(job, progress)
     except BaseException as exc:
         logger.exception("Job %s failed", job_id)
-        _job_finish(job_id, JobStatus.FAILED, error=_failure_text(exc), error_code=FAILED)
-        raise
-    finally:
         progress.close()
-    _job_finish(job_id, JobStatus.SUCCEEDED, result=result)
+        _job_finish(job_id, JobStatus.FAILED, progress, error=_failure_text(exc), error_code=FAILED)
+        raise
+    progress.close()
+    _job_finish(job_id, JobStatus.SUCCEEDED, progress, result=result)
 
 
-def _job_finish(job_id: int, status: str, **values) -> None:
+def _job_finish(job_id: int, status: str, progress: JobProgress, **values) -> None:
     now = timezone.now()
+    if progress.latest is not None:  # the last progress, even if it was not written yet
+        names = ("progress_done", "progress_total", "stage")
+        values.update(zip(names, progress.latest, strict=True))
     Job.objects.filter(pk=job_id).update(
         status=status, finished_at=now, heartbeat_at=now, updated_at=now, **values
     )

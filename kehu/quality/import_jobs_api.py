@@ -17,6 +17,7 @@ from kehu.quality.import_jobs import (
     IMPORT_PERMISSIONS,
     import_job_confirm,
     import_job_start,
+    import_report,
 )
 
 router = Router(tags=["imports"])
@@ -111,7 +112,7 @@ def job_out(job: Job) -> dict:
             if job.kind == JobKind.IMPORT_PREVIEW
             else None
         ),
-        "report": job.result,
+        "report": report.to_dict() if (report := import_report(job)) else None,
     }
 
 

@@ -6,12 +6,15 @@ that any app process can show its status and progress. A task runs ``job_run``, 
 row up to date around the work it is given.
 """
 
+import contextlib
+import json
 import logging
 import os
 import socket
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -69,15 +72,17 @@ class JobProgress:
 
     The work may hold a transaction open on the default connection (an import writes in one):
     progress written there would stay invisible until the end. PostgreSQL gets it through a
-    second connection; SQLite allows one writer at a time, so there the progress made inside
-    a transaction is written when the transaction is over.
+    second connection. SQLite allows one writer at a time, so there the progress made inside
+    a transaction goes to a small file under MEDIA_ROOT (``job_progress`` reads it): SQLite
+    serves one machine, whose processes all see that file.
     """
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.interval = settings.KEHU_JOB_PROGRESS_SECONDS
         self.latest: tuple[int, int, str] | None = None
-        self.written: tuple[int, int, str] | None = None
+        self.written: tuple[int, int, str] | None = None  # to the row or the file
+        self.in_row: tuple[int, int, str] | None = None
         self.last_write = 0.0
         self._side = None
 
@@ -88,18 +93,24 @@ class JobProgress:
             self.flush()
 
     def flush(self) -> None:
-        if self.latest is None or self.latest == self.written:
+        if self.latest is None:
             return
         done, total, stage = self.latest
         connection = connections[DEFAULT_DB_ALIAS]
         if not connection.in_atomic_block:
+            if self.latest == self.in_row:
+                return
             Job.objects.filter(pk=self.job_id).update(
                 progress_done=done, progress_total=total, stage=stage, heartbeat_at=timezone.now()
             )
+            self.in_row = self.latest
+        elif self.latest == self.written:
+            return
         elif connection.vendor == "sqlite":
-            return  # the import holds the only write lock: written after it
+            _progress_file_write(self.job_id, done, total, stage)
         else:
             self._write_aside(done, total, stage)
+            self.in_row = self.latest
         self.written, self.last_write = self.latest, time.monotonic()
 
     def _write_aside(self, done: int, total: int, stage: str) -> None:
@@ -118,6 +129,33 @@ class JobProgress:
         if self._side is not None:
             self._side.close()
             self._side = None
+
+
+def _progress_file(job_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "jobs" / "progress" / f"{job_id}.json"
+
+
+def _progress_file_write(job_id: int, done: int, total: int, stage: str) -> None:
+    path = _progress_file(job_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(json.dumps([done, total, stage]), encoding="utf-8")
+    os.replace(partial, path)  # readers see the old content or the new, never half of it
+
+
+def job_progress(job: Job) -> dict:
+    """``done``, ``total``, ``stage`` and ``percent`` of ``job`` as far as any process can
+    tell: its row, or for a job running inside a SQLite transaction the progress file that
+    its worker writes."""
+    done, total, stage = job.progress_done, job.progress_total, job.stage
+    if job.status == JobStatus.RUNNING and connections[DEFAULT_DB_ALIAS].vendor == "sqlite":
+        with contextlib.suppress(OSError, ValueError):
+            done, total, stage = json.loads(_progress_file(job.pk).read_text(encoding="utf-8"))
+    if job.status == JobStatus.SUCCEEDED:
+        percent = 100
+    else:
+        percent = min(100, int(done) * 100 // int(total)) if total else 0
+    return {"done": int(done), "total": int(total), "stage": str(stage), "percent": percent}
 
 
 def _failure_text(exc: BaseException) -> str:
@@ -169,6 +207,7 @@ def _job_finish(job_id: int, status: str, progress: JobProgress, **values) -> No
     Job.objects.filter(pk=job_id).update(
         status=status, finished_at=now, heartbeat_at=now, updated_at=now, **values
     )
+    _progress_file(job_id).unlink(missing_ok=True)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -207,6 +246,8 @@ def jobs_recover_interrupted() -> int:
     gone = [job.pk for job in running if _worker_is_gone(job, now)]
     if not gone:
         return 0
+    for job_id in gone:
+        _progress_file(job_id).unlink(missing_ok=True)
     return Job.objects.filter(pk__in=gone, status=JobStatus.RUNNING).update(
         status=JobStatus.FAILED,
         error_code=INTERRUPTED,

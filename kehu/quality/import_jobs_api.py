@@ -12,6 +12,7 @@ from kehu.core.api.lookup import get_or_404
 from kehu.jobs.choices import JobKind
 from kehu.jobs.models import Job
 from kehu.jobs.selectors import jobs_visible_to
+from kehu.jobs.services import job_progress
 from kehu.quality.import_jobs import (
     IMPORT_KINDS,
     IMPORT_PERMISSIONS,
@@ -94,12 +95,7 @@ def job_out(job: Job) -> dict:
         "status": job.status,
         "file_name": job.file_name,
         "skip_errors": bool(job.options.get("skip_errors")),
-        "progress": {
-            "done": job.progress_done,
-            "total": job.progress_total,
-            "percent": job.percent,
-            "stage": job.stage,
-        },
+        "progress": job_progress(job),
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,

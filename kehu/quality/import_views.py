@@ -19,6 +19,7 @@ from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers.exports import csv_chunks, neutralise
 from kehu.jobs.choices import JobKind
 from kehu.jobs.selectors import jobs_visible_to
+from kehu.jobs.services import job_progress
 from kehu.quality.forms import ImportUploadForm
 from kehu.quality.import_jobs import (
     IMPORT_KINDS,
@@ -82,10 +83,7 @@ def _status(job) -> dict:
         "status": job.status,
         "status_label": job.get_status_display(),
         "finished": job.finished,
-        "done": job.progress_done,
-        "total": job.progress_total,
-        "percent": job.percent,
-        "stage": job.stage,
+        **job_progress(job),
     }
 
 
@@ -100,6 +98,7 @@ class ImportJobView(ImportPermissions, TemplateView):
         context = {
             **super().get_context_data(**kwargs),
             "job": job,
+            "progress": job_progress(job),
             "report": report,
             "is_preview": job.kind == JobKind.IMPORT_PREVIEW,
             "confirmed_as": job.followers.order_by("pk").first(),

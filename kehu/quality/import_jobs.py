@@ -10,6 +10,7 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import get_language
@@ -22,12 +23,12 @@ from kehu.jobs.models import Job
 from kehu.jobs.services import job_create, job_enqueue, job_run
 from kehu.quality import importing
 from kehu.quality.importing.report import ImportReport
+from kehu.quality.importing.upload import IMPORT_MAX_BYTES
 
 # Who may import: the import creates and updates customers.
 IMPORT_PERMISSIONS = ("customers.add_customer", "customers.change_customer")
 IMPORT_KINDS = (JobKind.IMPORT_PREVIEW, JobKind.IMPORT)
 ACCEPTED_EXTENSIONS = (".xlsx", ".csv")
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 @task()
@@ -71,8 +72,11 @@ def _check_upload(upload) -> None:
     extension = os.path.splitext(upload.name or "")[1].lower()
     if extension not in ACCEPTED_EXTENSIONS:
         raise ValidationError({"file": [_("Import an XLSX workbook or a CSV file (.xlsx, .csv).")]})
-    if upload.size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": [_("The file is larger than %(size)s MB.") % {"size": 100}]})
+    limit = getattr(settings, "KEHU_IMPORT_MAX_BYTES", IMPORT_MAX_BYTES)
+    if upload.size and upload.size > limit:
+        raise ValidationError(
+            {"file": [_("The file is larger than %(mb)d MB.") % {"mb": limit // (1 << 20)}]}
+        )
 
 
 def import_job_start(*, actor, upload, dry_run: bool = True, skip_errors: bool = False) -> Job:

@@ -7,9 +7,10 @@ process, while a worker elsewhere runs the job.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -28,6 +29,9 @@ from kehu.quality.import_jobs import (
     import_job_start,
     import_report,
 )
+from kehu.quality.importing.template import import_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 PAGE_SIZE = 20
 # Rows of errors and changes shown on the page; every error is in the CSV download.
@@ -149,6 +153,21 @@ class ImportJobErrorsView(ImportPermissions, View):
             )
         response = StreamingHttpResponse(csv_chunks(rows), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response
+
+
+class ImportTemplateView(DeclaredPermissionsMixin, View):
+    """The import template workbook, headers in Chinese (``?lang=zh``) or English (``en``)."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ("customers.add_customer",)  # as GET /api/v1/imports/template
+
+    def get(self, request):
+        language = "en" if request.GET.get("lang") == "en" else "zh"
+        response = HttpResponse(import_template(language), content_type=XLSX)
+        name = "导入模板.xlsx" if language == "zh" else "import-template.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, name)
         return response
 
 

@@ -114,3 +114,51 @@ def probable_duplicate_out(exc) -> dict:
         "errors": {},
         "candidates": [candidate_out(c) for c in exc.candidates],
     }
+
+
+# Import (SPEC §7, §8) ----------------------------------------------------------------------
+
+
+class ImportErrorOut(Schema):
+    sheet: str = Field(description="The sheet's key: classes, regions, customers, contacts…")
+    line: int = Field(description="The line as the spreadsheet shows it; the header is line 1.")
+    column: str = Field(description="The header as written in the file ('' for the whole row).")
+    code: str = Field(description="required, invalid, does_not_exist, repeated, depends_on…")
+    message: str = Field(description="The reason, in the request's language.")
+    key: str = Field(description="The row's customer code, when it has one.")
+    text: str = Field(description="Sheet, line, column and reason in one sentence.")
+
+
+class ImportChangeOut(Schema):
+    sheet: str
+    line: int
+    key: str
+    action: str = Field(description="create, update or unchanged.")
+    fields: dict[str, list] = Field(description="For an update: field -> [old, new].")
+
+
+class ImportSheetCountsOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
+class ImportReportOut(Schema):
+    """What an import did, or (dry run, refused import) would have done."""
+
+    file_name: str
+    dry_run: bool
+    skip_errors: bool
+    operation_id: str = Field(description="Every audit event of the import carries it.")
+    written: bool = Field(description="False for a dry run, or when a refused row stopped it.")
+    rows: int
+    sheets: dict[str, ImportSheetCountsOut]
+    errors: list[ImportErrorOut]
+    changes: list[ImportChangeOut]
+    warnings: list[str]
+
+
+def import_report_out(report) -> dict:
+    """An ``ImportReport`` as ``ImportReportOut`` data (what a background job stores too)."""
+    return report.to_dict()

@@ -8,6 +8,9 @@ urlpatterns = [
     path("duplicates/", views.DuplicateReportView.as_view(), name="duplicates"),
     path("imports/", import_views.ImportJobListView.as_view(), name="imports"),
     path("imports/new/", import_views.ImportJobCreateView.as_view(), name="import_new"),
+    path(
+        "imports/template.xlsx", import_views.ImportTemplateView.as_view(), name="import_template"
+    ),
     path("imports/<int:pk>/", import_views.ImportJobView.as_view(), name="import_job"),
     path(
         "imports/<int:pk>/status.json",

@@ -1,6 +1,6 @@
 """Resolving the codes in customer data to rows, with field-level errors."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from kehu.masterdata.models import TreeNode
@@ -22,11 +22,14 @@ def resolve_reference(model, value, *, current=None, queryset=None):
     obj = rows.filter(code=text).first()
     if obj is None and current is not None and getattr(current, "code", None) == text:
         obj = current  # the row already referred to stays, visible to the actor or not
-    if obj is None and hasattr(model, "name"):
-        by_name = list(rows.filter(name=text)[:2])
-        if len(by_name) == 1:
-            obj = by_name[0]
-        elif len(by_name) > 1:
+    # Then by name; payment terms also by their terms (``2/10,n/30``), as documents write them.
+    for alias in ("name", "text"):
+        if obj is not None or not _has_field(model, alias):
+            continue
+        by_alias = list(rows.filter(**{alias: text})[:2])
+        if len(by_alias) == 1:
+            obj = by_alias[0]
+        elif len(by_alias) > 1:
             raise ValidationError(
                 _("“%(value)s” names several entries: give the code."),
                 code="ambiguous",
@@ -52,3 +55,11 @@ def resolve_reference(model, value, *, current=None, queryset=None):
                 params={"value": obj.code},
             )
     return obj
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True

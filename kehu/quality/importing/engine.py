@@ -1,12 +1,207 @@
-"""The import engine. (Interface only, until the engine lands: see the package docstring.)"""
+"""The import engine: read, validate every row with the archive's services, write or roll back.
 
+One transaction holds the whole import. Every row is checked by the same service as the forms
+(each call atomic, a savepoint), in the order of SPEC §8's table, so a row can rely on what an
+earlier sheet creates. At the end the transaction is kept only if something may be written: not
+in a dry run, and — unless ``skip_errors`` — only when no row was refused.
+"""
+
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from kehu.quality.importing.report import ImportReport
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kehu.audit.context import audit_context
+from kehu.quality.importing import cells
+from kehu.quality.importing.importers import IMPORTERS, SheetImporter
+from kehu.quality.importing.reading import SheetData, UnreadableFile, read_sheets
+from kehu.quality.importing.report import ImportReport, RowChange, RowError, SheetCounts
+from kehu.quality.importing.sheets import CUSTOMER_SHEET, SHEETS, map_header, sheet_for
 
 # progress(done_rows, total_rows, stage) — stage is a short translated text ("Reading…").
 Progress = Callable[[int, int, str], None]
+PROGRESS_EVERY = 500
+
+
+class ImportRun:
+    """The state of one import: the report being filled, and which rows were refused or
+    written (by sheet and key), so that dependent rows can be refused in turn."""
+
+    def __init__(self, *, actor, report: ImportReport, total: int, progress: Progress | None):
+        self.actor = actor
+        self.report = report
+        self.total = total
+        self.done = 0
+        self.progress = progress
+        self.stage = ""
+        self.step = max(1, min(PROGRESS_EVERY, total // 100 or 1))
+        self.rejected: dict[str, dict[str, int]] = {spec.key: {} for spec in SHEETS}
+        self.written: dict[str, set[str]] = {spec.key: set() for spec in SHEETS}
+        self._lines_in_error: set[tuple[str, int]] = set()
+
+    # progress ---------------------------------------------------------------------------
+
+    def advance(self, rows: int = 1) -> None:
+        self.done += rows
+        if self.progress is not None and (self.done % self.step == 0 or self.done >= self.total):
+            self.progress(min(self.done, self.total), self.total, self.stage)
+
+    # outcomes ---------------------------------------------------------------------------
+
+    def counts(self, sheet: str) -> SheetCounts:
+        return self.report.sheets.setdefault(sheet, SheetCounts())
+
+    def error(self, importer, line: int, column: str, code: str, message: str, key="") -> None:
+        sheet = importer.spec.key
+        text = _("Sheet “%(sheet)s”, line %(line)d, column “%(column)s”: %(reason)s") % {
+            "sheet": importer.sheet_name or importer.spec.name_zh,
+            "line": line,
+            "column": column,
+            "reason": message,
+        }
+        if not column:
+            text = _("Sheet “%(sheet)s”, line %(line)d: %(reason)s") % {
+                "sheet": importer.sheet_name or importer.spec.name_zh,
+                "line": line,
+                "reason": message,
+            }
+        self.report.errors.append(
+            RowError(sheet, line, column, code, str(message), key=key or "", text=text)
+        )
+        if (sheet, line) not in self._lines_in_error:
+            self._lines_in_error.add((sheet, line))
+            self.counts(sheet).rejected += 1
+
+    def reject(self, sheet: str, key: str, line: int) -> None:
+        if key and key not in self.rejected[sheet]:
+            self.rejected[sheet][key] = line
+
+    def rejected_line(self, sheet: str, key: str) -> int | None:
+        return self.rejected[sheet].get(key) if key else None
+
+    def rejected_prefix(self, sheet: str, code: str) -> tuple[str, str, int] | None:
+        """A refused row of ``sheet`` whose code is a prefix of ``code`` (its tree parent)."""
+        for parent, line in self.rejected[sheet].items():
+            if parent and code != parent and code.startswith(parent):
+                return sheet, parent, line
+        return None
+
+    def depends_on(self, importer, line, column_key, key, sheet, other_key, other_line) -> None:
+        spec = next(s for s in SHEETS if s.key == sheet)
+        message = _(
+            "Depends on the refused row %(other_key)s (sheet “%(sheet)s”, line %(line)d)."
+        ) % {"other_key": other_key, "sheet": spec.name_zh, "line": other_line}
+        self.error(importer, line, importer.column(column_key), "depends_on", message, key)
+        self.reject(importer.spec.key, key, line)
+
+    def repeated(self, importer, line: int, key: str, seen: dict[str, int]) -> bool:
+        """True (and an error) when ``key`` was already on an earlier row of the sheet."""
+        if key in seen:
+            message = _("“%(key)s” is repeated: it is already on line %(line)d.") % {
+                "key": key,
+                "line": seen[key],
+            }
+            self.error(importer, line, importer.column("code"), "repeated", message, key)
+            return True
+        seen[key] = line
+        return False
+
+    def change(self, importer, line: int, key: str, action: str, changed: dict) -> None:
+        sheet = importer.spec.key
+        counts = self.counts(sheet)
+        if action == "create":
+            counts.created += 1
+        elif action == "update":
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+        self.report.changes.append(RowChange(sheet, line, key, action, changed))
+
+
+def _row_values(header_map, row: list) -> dict | None:
+    """The row's cells by input name, converted by kind; None for an empty row."""
+    values, user_fields, empty = {}, {}, True
+    for index, column in header_map.positions.items():
+        value = row[index] if index < len(row) else None
+        if isinstance(value, str) and value == "":
+            value = None
+        if value is not None:
+            empty = False
+        if column.kind == "user":
+            user_fields[column.key] = None if value is None else cells.user_value(value)
+            continue
+        if column.kind == "number":
+            value = cells.number(value)
+        elif column.kind == "date":
+            value = cells.date(value)
+        elif column.kind == "bool":
+            value = cells.boolean(value)
+        else:
+            value = cells.text(value)
+        values[column.name] = value
+    if empty:
+        return None
+    if user_fields:
+        values["user_fields"] = user_fields
+    return values
+
+
+def _plan(kind: str, sheets: list[SheetData], run: ImportRun) -> list[tuple]:
+    """The sheets to import, in §8's order, with their header maps; file-level problems (an
+    unknown column, a missing required column, a sheet the actor may not change) go to the
+    report as errors on the header line."""
+    report = run.report
+    planned = []
+    if kind == "csv":
+        named = [(CUSTOMER_SHEET, sheets[0])]
+    else:
+        named = []
+        for sheet in sheets:
+            spec = sheet_for(sheet.name)
+            if spec is None:
+                if not sheet.name.startswith("_"):
+                    report.warnings.append(
+                        _("The sheet “%(sheet)s” is not one of the import's sheets: skipped.")
+                        % {"sheet": sheet.name}
+                    )
+                continue
+            if any(spec is other for other, _s in named):
+                report.warnings.append(
+                    _("The sheet “%(sheet)s” is given twice: only the first is read.")
+                    % {"sheet": sheet.name}
+                )
+                continue
+            named.append((spec, sheet))
+    order = {spec.key: index for index, spec in enumerate(SHEETS)}
+    for spec, sheet in sorted(named, key=lambda pair: order[pair[0].key]):
+        if spec.importer is None:
+            report.warnings.append(
+                _(
+                    "Sales documents are not imported yet: the sheet “%(sheet)s” "
+                    "(%(rows)d rows) was not read."
+                )
+                % {"sheet": sheet.name or spec.name_zh, "rows": sheet.total}
+            )
+            continue
+        header_map, problems = map_header(spec, sheet.header, sheet.name or spec.name_zh)
+        holder = SheetImporter(run, spec, sheet.name, header_map)
+        for _index, written, message in problems:
+            run.error(holder, sheet.header_line, written, "unknown_column", message)
+        actor = run.actor
+        if actor is not None and not all(actor.has_perm(p) for p in spec.permissions):
+            run.error(
+                holder,
+                sheet.header_line,
+                "",
+                "forbidden",
+                _("You may not import the sheet “%(sheet)s”.")
+                % {"sheet": sheet.name or spec.name_zh},
+            )
+            continue
+        planned.append((spec, sheet, header_map))
+    return planned
 
 
 def import_file(
@@ -23,6 +218,53 @@ def import_file(
 
     All or nothing by default: if any row is bad, nothing is written. With ``skip_errors`` every
     valid row is written and every bad one (and each row depending on it) reported. One audited
-    operation: every change carries ``operation_id`` (generated when not given).
+    operation: every change carries ``operation_id`` (generated when not given). A problem
+    with the file itself (unreadable, an unknown column, a sheet the actor may not import)
+    refuses the whole import, whatever ``skip_errors`` says.
     """
-    raise NotImplementedError("the import engine has not landed yet")
+    operation_id = (operation_id or f"import-{uuid.uuid4().hex}")[:64]
+    report = ImportReport(
+        file_name=file_name or Path(path).name,
+        dry_run=dry_run,
+        skip_errors=skip_errors,
+        operation_id=operation_id,
+    )
+    run = ImportRun(actor=actor, report=report, total=0, progress=progress)
+    if progress is not None:
+        progress(0, 0, _("Reading…"))
+    try:
+        kind, sheets = read_sheets(path, file_name)
+        planned = _plan(kind, sheets, run)
+        if report.errors:
+            return report
+        run.total = sum(sheet.total for _spec, sheet, _map in planned)
+        run.step = max(1, min(PROGRESS_EVERY, run.total // 100 or 1))
+        with audit_context(actor=actor, operation_id=operation_id), transaction.atomic():
+            for spec, sheet, header_map in planned:
+                run.stage = _("Importing “%(sheet)s”…") % {"sheet": sheet.name or spec.name_zh}
+                importer = IMPORTERS[spec.importer](run, spec, sheet.name, header_map)
+                for line, row in sheet.rows:
+                    values = _row_values(header_map, row)
+                    if values is None:
+                        run.advance()
+                        continue
+                    report.rows += 1
+                    importer.row(line, values)
+                importer.finish()
+            report.written = not dry_run and (skip_errors or not report.errors)
+            if not report.written:
+                transaction.set_rollback(True)
+    except UnreadableFile as exc:
+        report.errors.append(RowError("", 0, "", "unreadable", str(exc), text=str(exc)))
+        report.written = False
+    report.errors.sort(key=lambda e: (_sheet_order(e.sheet), e.line))
+    if progress is not None:
+        progress(run.total, run.total, _("Done"))
+    return report
+
+
+def _sheet_order(key: str) -> int:
+    for index, spec in enumerate(SHEETS):
+        if spec.key == key:
+            return index
+    return -1

@@ -17,6 +17,7 @@ class RowError:
     code: str  # machine-readable: "required", "invalid", "unknown_reference", "depends_on", …
     message: str  # in the request's language
     key: str = ""  # the row's customer code (or document number), when it has one
+    text: str = ""  # the whole sentence: sheet, line, column and reason, in the request's language
 
 
 @dataclass
@@ -67,3 +68,24 @@ class ImportReport:
         data["errors"] = [RowError(**e) for e in data.get("errors", [])]
         data["changes"] = [RowChange(**c) for c in data.get("changes", [])]
         return cls(**data)
+
+
+ERROR_COLUMNS = ("sheet", "line", "column", "code", "key", "reason")
+ERROR_HEADERS_ZH = ("工作表", "行号", "列", "错误代码", "编码", "原因")
+
+
+def error_rows(report: ImportReport, language: str = "en"):
+    """The header, then one row per refused cell: the downloadable error report (CSV/XLSX
+    rows for ``kehu.customers.exports.write_csv``; text is neutralised against formulas)."""
+    from kehu.customers.exports import neutralise
+
+    yield list(ERROR_HEADERS_ZH if language == "zh" else ERROR_COLUMNS)
+    for error in report.errors:
+        yield [
+            neutralise(error.sheet),
+            error.line,
+            neutralise(error.column),
+            error.code,
+            neutralise(error.key),
+            neutralise(error.message),
+        ]

@@ -1,0 +1,124 @@
+"""Reading an import file: the sheets of a workbook, or a CSV file as the customer sheet.
+
+Workbooks (.xlsx, and the other formats calamine reads: .xlsm, .xls, .ods) are read with
+python-calamine, row by row. A CSV file is decoded as SPEC §8 allows: UTF-8 with a byte-order
+mark, else strict UTF-8, else GB18030 (what Excel in China writes).
+"""
+
+import codecs
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+from python_calamine import CalamineError, CalamineWorkbook
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+class UnreadableFile(Exception):
+    """The file is not a workbook or CSV file that can be read; the message says why."""
+
+
+@dataclass
+class SheetData:
+    """One sheet: its name as written, its header, and its data rows with their line numbers
+    (as a spreadsheet shows them: the header is on ``header_line``, usually 1)."""
+
+    name: str
+    header: list[str]
+    header_line: int
+    rows: Iterator[tuple[int, list]]
+    total: int  # data rows (empty ones included), for progress
+
+
+def read_sheets(path: str | Path, file_name: str | None = None) -> tuple[str, list[SheetData]]:
+    """``("xlsx" | "csv", sheets)``; raises ``UnreadableFile``."""
+    path = Path(path)
+    suffix = Path(file_name or path.name).suffix.lower()
+    with path.open("rb") as file:
+        head = file.read(8)
+    if suffix in WORKBOOK_SUFFIXES or head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        return "xlsx", _workbook_sheets(path)
+    return "csv", [_csv_sheet(path)]
+
+
+def _header(cells) -> list[str]:
+    from kehu.quality.importing.cells import text
+
+    header = [text(cell) for cell in cells]
+    while header and header[-1] == "":
+        header.pop()
+    return header
+
+
+def _workbook_sheets(path: Path) -> list[SheetData]:
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise UnreadableFile(_("The file is not a workbook that can be read.")) from exc
+    sheets = []
+    for name in workbook.sheet_names:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+        except (CalamineError, ValueError) as exc:
+            raise UnreadableFile(
+                _("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}
+            ) from exc
+        if sheet.height == 0:
+            sheets.append(SheetData(name, [], 1, iter(()), 0))
+            continue
+        rows = sheet.iter_rows()
+        first_line = (sheet.start or (0, 0))[0] + 1
+        header = _header(next(rows, []))
+        numbered = ((first_line + offset, row) for offset, row in enumerate(rows, start=1))
+        sheets.append(SheetData(name, header, first_line, numbered, max(sheet.height - 1, 0)))
+    return sheets
+
+
+def detect_encoding(sample: bytes, path: Path) -> str:
+    """``utf-8-sig`` with a BOM; ``utf-8`` if the whole file decodes as UTF-8; else GB18030."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+    try:
+        with path.open("rb") as file:
+            while chunk := file.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+def _csv_sheet(path: Path) -> SheetData:
+    with path.open("rb") as file:
+        sample = file.read(4)
+    encoding = detect_encoding(sample, path)
+    with path.open("rb") as file:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 20), b""))
+
+    def rows() -> Iterator[list]:
+        # errors="replace": a stray byte that is not even GB18030 shows as � in the value,
+        # which the row's checks then report, rather than failing the whole file.
+        with path.open(encoding=encoding, errors="replace", newline="") as file:
+            yield from csv.reader(file)
+
+    reader = rows()
+    try:
+        header = _header(next(reader, []))
+    except csv.Error as exc:
+        raise UnreadableFile(_("The file is not a CSV file that can be read.")) from exc
+    numbered = ((line, row) for line, row in enumerate(_safe(reader), start=2))
+    return SheetData("", header, 1, numbered, max(lines - 1, 0))
+
+
+def _safe(reader: Iterator[list]) -> Iterator[list]:
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise UnreadableFile(
+            _("The CSV file is malformed: %(reason)s") % {"reason": str(exc)}
+        ) from exc

@@ -5,7 +5,8 @@ import sys
 
 COMMANDS = {
     "init": "Create or migrate the database and create the administrator.",
-    "serve": "Serve Kehu with gunicorn (--host, --port).",
+    "serve": "Serve Kehu with gunicorn and the background-job worker (--host, --port).",
+    "worker": "Run only the background-job worker (imports queued from the web and the API).",
     "demo": "Load the demo data (trees, lists, users of each role, ~200 customers).",
     "user": "Create and list users: kehu user create USERNAME --role ROLE.",
     "token": "Issue, list and revoke API tokens: kehu token create USERNAME.",
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # Changes made from the command line name the command and the operating-system user; a
     # server's requests name their own users.
-    serving = command == "serve" or (command == "manage" and argv[1:2] == ["runserver"])
+    serving = command in {"serve", "worker"} or (command == "manage" and argv[1:2] == ["runserver"])
     try:
         os_user = getpass.getuser()
     except (KeyError, OSError):

@@ -62,10 +62,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "kehu.core",
     "kehu.masterdata",
     "kehu.customers",
     "kehu.quality",
+    "kehu.jobs",
     # After the apps whose permissions its roles hand out (seeded on post_migrate).
     "kehu.accounts",
     "kehu.audit",
@@ -157,6 +160,19 @@ STORAGES = {
 # Serve straight from the installed packages too, so a missed collectstatic never breaks a page.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Background jobs (imports): django-tasks with its database backend, whose worker `kehu serve`
+# starts beside gunicorn (or `kehu worker` alone). Another django-tasks backend (RQ, Celery)
+# by its dotted path in KEHU_TASKS_BACKEND, with that backend's own workers: docs/deployment.md.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("KEHU_TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
+    }
+}
+# How often a running job writes its progress, and after how long without a sign of life a
+# job run by a worker on another machine counts as interrupted.
+KEHU_JOB_PROGRESS_SECONDS = float(os.environ.get("KEHU_JOB_PROGRESS_SECONDS", "1"))
+KEHU_JOB_STALE_SECONDS = int(os.environ.get("KEHU_JOB_STALE_SECONDS", "900"))
 
 # How many reverse proxies stand in front of Kehu and append to X-Forwarded-For (nginx:
 # `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;`). The audit trail and the login

@@ -27,8 +27,11 @@ from django.utils import translation
 from kehu.audit.models import AuditAction
 from kehu.audit.services import event_record
 
-# Infrastructure without business meaning, and the trail itself.
-NOT_AUDITED_APPS = frozenset({"audit", "admin", "contenttypes", "sessions", "migrations"})
+# Infrastructure without business meaning, and the trail itself. (A background job's own
+# changes to the archive are audited like any other; its bookkeeping row is not.)
+NOT_AUDITED_APPS = frozenset(
+    {"audit", "admin", "contenttypes", "sessions", "migrations", "jobs", "django_tasks_db"}
+)
 # Values the system maintains on every write or use: recording them would turn a login or an
 # API call into an "update". The event's own time and actor say when and by whom.
 IGNORED_FIELDS = frozenset({"created_at", "updated_at", "created_by", "updated_by", "version"})

@@ -18,6 +18,7 @@ from kehu.core.api.pagination import PageParams, page_schema
 from kehu.customers.schemas import CustomerDetailOut, customer_detail_out
 from kehu.customers.selectors import customer_detail, customers_visible_to
 from kehu.quality.duplicates import duplicates_of, find_duplicates
+from kehu.quality.import_jobs_api import router as import_jobs
 from kehu.quality.importing import import_file
 from kehu.quality.importing.template import import_template
 from kehu.quality.importing.upload import IMPORT_MAX_BYTES, uploaded_path
@@ -163,6 +164,7 @@ def merge(request, payload: MergeIn, response: HttpResponse):
 # Before the customers' router: /customers/{id} would otherwise answer for this path.
 router.add_router("/customers", checks)
 router.add_router("/duplicates", duplicates)
+router.add_router("/import-jobs", import_jobs)
 
 
 # Import (SPEC §7, §8) ----------------------------------------------------------------------

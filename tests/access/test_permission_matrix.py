@@ -24,6 +24,8 @@ from kehu.accounts.services import token_create, user_create
 from kehu.core.permissions import PUBLIC, declared_permissions_of, has_permissions
 from kehu.customers.models import Customer, SavedQuery, UserField
 from kehu.customers.services import saved_query_create, user_field_create
+from kehu.jobs.choices import JobKind, JobStatus
+from kehu.jobs.models import Job
 from kehu.masterdata import models as md
 from kehu.masterdata.services import coded_item_create
 from tests.conftest import ApiClient
@@ -91,6 +93,7 @@ class World:
     tokens: dict = field(default_factory=dict)
     own: Customer | None = None
     other: Customer | None = None
+    job: Job | None = None  # an import job of the administrator's
 
 
 @pytest.fixture
@@ -139,6 +142,23 @@ def world(db):
         data={"name": "样例查询", "shared": True, "params": {"status": "active"}},
     )
     w.other = customer(name=OTHER_NAME, salesperson="S2", department="D2", **children)
+    # A finished dry run whose errors refuse its confirmation (an all-or-nothing import).
+    w.job = Job.objects.create(
+        kind=JobKind.IMPORT_PREVIEW,
+        actor=w.users["administrator"],
+        file_name="客户.csv",
+        status=JobStatus.SUCCEEDED,
+        result={
+            "file_name": "客户.csv",
+            "dry_run": True,
+            "skip_errors": False,
+            "rows": 1,
+            "sheets": {"customers": {"created": 0, "updated": 0, "unchanged": 0, "rejected": 1}},
+            "errors": [
+                {"sheet": "customers", "line": 2, "column": "", "code": "x", "message": "bad"}
+            ],
+        },
+    )
     return w
 
 
@@ -256,6 +276,9 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"survivor": own, "other": world.other.pk}),
             ("missing", {"survivor": own, "other": MISSING_ID}),
         ]
+    if params == {"pk"} and (name or "").startswith("quality:import"):
+        # Another user's job answers like a missing one; an administrator sees it.
+        return [("other", {"pk": world.job.pk}), ("missing", {"pk": MISSING_ID})]
     if params <= {"tree", "pk"} and "tree" in params:
         samples = []
         for slug, model in WEB_TREES.items():
@@ -336,6 +359,11 @@ def _api_samples(world: World, path: str):
                 return None
             samples.append((obj, re.sub(r"{(\w+)}", lambda m, v=values: str(v[m[1]]), path)))
         return samples
+    if resource == "import-jobs" and params == ["job_id"]:
+        return [
+            (obj, path.replace("{job_id}", str(job_id)))
+            for obj, job_id in (("other", world.job.pk), ("missing", MISSING_ID))
+        ]
     if resource == "coding-schemes" and params == ["tree"]:
         return [("none", path.replace("{tree}", tree)) for tree in ("customer_class", "region")]
     model = API_MODELS.get(resource)

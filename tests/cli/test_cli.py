@@ -1,12 +1,13 @@
 """The ``kehu`` command line as a user runs it."""
 
-import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from kehu.accounts.services import token_authenticate
 from kehu.cli import main
 
 KEHU = str(Path(sys.executable).with_name("kehu"))
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_kehu(*args, data_dir, stdin=None):
@@ -98,7 +100,27 @@ def test_a_token_for_an_unknown_user_is_refused():
         call_command("token", "create", "ghost")
 
 
-def test_serve_answers_with_gunicorn_on_the_given_port(tmp_path):
+ENQUEUE = """
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from kehu.jobs.choices import JobKind
+from kehu.jobs.services import job_create, job_enqueue
+from tests.jobs.tasks import count_task
+user = get_user_model().objects.create_user("jobs-test")
+job = job_create(actor=user, kind=JobKind.IMPORT, options={"count": 3})
+print(job_enqueue(job, count_task).pk)
+"""
+
+
+def _job_row(database: Path, job_id: int):
+    with closing(sqlite3.connect(database)) as db:
+        return db.execute(
+            "SELECT status, result, worker FROM jobs_job WHERE id = ?", (job_id,)
+        ).fetchone()
+
+
+def test_serve_answers_with_gunicorn_and_runs_queued_jobs_with_its_worker(tmp_path):
     assert run_kehu("init", "--no-input", data_dir=tmp_path).returncode == 0
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -107,6 +129,8 @@ def test_serve_answers_with_gunicorn_on_the_given_port(tmp_path):
         k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
     }
     env["KEHU_DATA_DIR"] = str(tmp_path)
+    # The worker imports the tests' own task (tests.jobs.tasks) from the source tree.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     server = subprocess.Popen(  # noqa: S603 - our own console script
         [KEHU, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
         env=env,
@@ -116,21 +140,44 @@ def test_serve_answers_with_gunicorn_on_the_given_port(tmp_path):
     )
     try:
         body = None
-        for _attempt in range(60):
+        for _attempt in range(240):  # a loaded machine may take a while
             try:
                 with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2
+                    f"http://127.0.0.1:{port}/accounts/login/", timeout=10
                 ) as response:
-                    body = json.load(response)
+                    body = response.read().decode()
                 break
             except OSError:
                 time.sleep(0.25)
-        assert body is not None, "the server did not answer"
-        assert body["info"]["title"] == "Kehu API"
+        if body is None:
+            server.terminate()
+            pytest.fail(f"the server did not answer: {server.communicate(timeout=40)[0]}")
+        assert "· Kehu</title>" in body
+
+        queued = subprocess.run(  # noqa: S603 - our own interpreter
+            [sys.executable, "-c", ENQUEUE],
+            env={**env, "DJANGO_SETTINGS_MODULE": "kehu.settings"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        job_id = int(queued.stdout.strip().splitlines()[-1])
+        row = _job_row(tmp_path / "kehu.sqlite3", job_id)
+        for _attempt in range(120):
+            if row[0] in ("succeeded", "failed"):
+                break
+            time.sleep(0.25)
+            row = _job_row(tmp_path / "kehu.sqlite3", job_id)
+        assert row[:2] == ("succeeded", '{"counted": 3}')
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=20)
+        output, _ = server.communicate(timeout=40)
     assert "gunicorn" in output.lower()
+    assert server.returncode == 0, output
+    worker_pid = int(row[2].split(":")[1])
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker_pid, 0)  # the worker stopped with the server
 
 
 def test_serve_refuses_a_database_that_is_not_migrated(tmp_path):

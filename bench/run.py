@@ -90,11 +90,18 @@ def _environment(database: str, args, workdir: Path) -> dict:
 def _run_database(database: str, args) -> list[dict]:
     workdir = ROOT / ".data" / database
     workdir.mkdir(parents=True, exist_ok=True)
-    if database == "sqlite" and not args.reuse:
+    # The worker writes this marker once it has loaded the data; --reuse keeps only a database
+    # loaded with the same scale and seed.
+    marker = workdir / "loaded.txt"
+    loaded = f"{args.scale} {args.seed}"
+    fresh = not (args.reuse and marker.exists() and marker.read_text() == loaded)
+    if fresh:
+        marker.unlink(missing_ok=True)
+    if database == "sqlite" and fresh:
         for path in workdir.glob("kehu.sqlite3*"):
             path.unlink()
     if database == "postgresql":
-        _postgres_prepare(args.postgres_url, fresh=not args.reuse)
+        _postgres_prepare(args.postgres_url, fresh=fresh)
     out = workdir / "results.json"
     command = [
         sys.executable,
@@ -106,7 +113,8 @@ def _run_database(database: str, args) -> list[dict]:
         f"--modules={args.modules}",
         f"--workdir={workdir}",
         f"--out={out}",
-        *(["--reuse"] if args.reuse else []),
+        *([] if fresh else ["--reuse"]),
+        f"--marker={marker}",
     ]
     print(f"== {database}: {args.scale:,} customers", file=sys.stderr, flush=True)
     started = time.perf_counter()
@@ -139,7 +147,7 @@ def main(argv=None) -> None:
     print(text)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    path = output / f"{now:%Y-%m-%d-%H%M}-{args.scale}.md"
+    path = output / f"{now:%Y-%m-%d-%H%M}-{args.scale}-{'-'.join(databases)}.md"
     path.write_text(text)
     print(f"written to {path}", file=sys.stderr)
 

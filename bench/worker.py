@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("--workdir", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--marker", required=True)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.settings")
     import django
@@ -93,6 +94,8 @@ def main() -> None:
     from bench.modules import module_run
 
     results = [_load(args.scale, args.seed, args.reuse)]
+    with open(args.marker, "w") as marker:
+        marker.write(f"{args.scale} {args.seed}")
     context = Context(args.scale, args.repeat, args.seed, args.workdir, connection.vendor)
     for name in args.modules.split(","):
         started = time.perf_counter()

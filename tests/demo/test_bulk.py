@@ -1,8 +1,10 @@
 """The bulk loader: the same rows as the services would write, fixed by the seed."""
 
 import datetime
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 
 from kehu.audit.models import AuditEvent
@@ -113,3 +115,11 @@ def test_a_database_with_customers_is_refused(db):
     with pytest.raises(ConflictError):
         bulk_load(customers=3, reference_date=REFERENCE_DATE)
     assert Customer.objects.count() == 3
+
+
+def test_the_demo_command_loads_in_bulk(db):
+    out = StringIO()
+    call_command("demo", customers=12, bulk=True, stdout=out)
+
+    assert Customer.objects.count() == 12
+    assert "12 customers" in out.getvalue()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.test import RequestFactory
 
 from bench.measure import Result, Timing, timed
 from kehu.core.api.pagination import PageParams, page_schema, paginate
@@ -29,6 +30,11 @@ from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Contact, Customer
 from kehu.customers.schemas import CustomerOut, customer_out
 from kehu.masterdata.models import CustomerClass
+
+try:  # keyset paging (a ``cursor`` parameter of the list), where it has landed
+    from kehu.core.api.pagination import CursorPageParams, cursor_page_schema, cursor_paginate
+except ImportError:
+    cursor_paginate = None
 
 PAGE_SIZE = 50
 DEEP_PAGE = 10_000
@@ -47,7 +53,8 @@ class Case:
 
     params: dict
     page: int = 1
-    after_code: str | None = None  # keyset: the code of the row before the page
+    after_code: str | None = None  # hand SQL's keyset: the code of the row before the page
+    cursor: str | None = None  # the API's cursor of the page, as a client following "next" has
 
 
 # ── drawing parameters from the data ──────────────────────────────────────────────────────
@@ -66,7 +73,7 @@ def _chinese(customer: Customer) -> bool:
     return customer.country == "CN" and not customer.name.isascii()
 
 
-def shapes(sample: list[Customer], repeat: int, seed: int) -> dict[str, list[Case]]:
+def shapes(user, sample: list[Customer], repeat: int, seed: int) -> dict[str, list[Case]]:
     """The parameters of every shape, ``repeat`` cases each."""
     rng = random.Random(seed)
     chinese = [c for c in sample if _chinese(c)]
@@ -120,22 +127,39 @@ def shapes(sample: list[Customer], repeat: int, seed: int) -> dict[str, list[Cas
             if offset
             else None
         )
+        if cursor_paginate is not None and case.page > 1:
+            # The client followed "next" from the page before: the cursor it holds.
+            before = Case(case.params, page=case.page - 1)
+            case.cursor = _api_data(user, before)["next_cursor"]
     return cases
 
 
 # ── the API's way ─────────────────────────────────────────────────────────────────────────
 
 
-def api_page(user, case: Case) -> tuple[int, list[str]]:
-    """One page as GET /api/v1/customers computes and renders it; the count and the codes.
-
-    When keyset paging (a ``cursor`` parameter) lands in ``kehu.core.api.pagination``, the deep
-    page shape should go through it here (the cursor of the page before, as a client holds it).
-    """
+def _api_data(user, case: Case) -> dict:
+    """The page's data as the list operation returns it: with keyset cursors where they have
+    landed (a deep page then reached by its cursor), else by page number."""
     filters = CustomerFilter(**case.params)
     queryset = filters.apply(selectors.customer_list(user))
-    data = paginate(queryset, PageParams(page=case.page, page_size=PAGE_SIZE), customer_out)
-    page_schema(CustomerOut).model_validate(data).model_dump_json()
+    if cursor_paginate is None:
+        return paginate(queryset, PageParams(page=case.page, page_size=PAGE_SIZE), customer_out)
+    query = {**case.params, "page_size": PAGE_SIZE}
+    if case.cursor:
+        query["cursor"] = case.cursor
+    else:
+        query["page"] = case.page
+    request = RequestFactory().get("/api/v1/customers", query)
+    request.user = user
+    params = CursorPageParams(page=case.page, page_size=PAGE_SIZE, cursor=case.cursor)
+    return cursor_paginate(request, queryset, params, customer_out)
+
+
+def api_page(user, case: Case) -> tuple[int, list[str]]:
+    """One page as GET /api/v1/customers computes and renders it; the count and the codes."""
+    data = _api_data(user, case)
+    schema = page_schema if cursor_paginate is None else cursor_page_schema
+    schema(CustomerOut).model_validate(data).model_dump_json()
     return data["count"], [row["code"] for row in data["results"]]
 
 
@@ -230,7 +254,7 @@ def run(context) -> list[Result]:
     user = get_user_model().objects.get(username="admin")
     sample = _sample(context.seed)
     results = []
-    for name, cases in shapes(sample, context.repeat, context.seed).items():
+    for name, cases in shapes(user, sample, context.repeat, context.seed).items():
         api_page(user, cases[0])  # warm the caches and the connection
         hand_page(cases[0])
         api_ms, hand_ms, api_cpu, hand_cpu, counts, differ = [], [], [], [], [], 0
@@ -265,7 +289,8 @@ def run(context) -> list[Result]:
                     "repetitions": len(cases),
                     "median_rows": sorted(counts)[len(counts) // 2],
                     "pages_differing": differ,
-                    "example": cases[0].params | ({"page": cases[0].page}),
+                    "example": cases[0].params
+                    | ({"cursor": "…"} if cases[0].cursor else {"page": cases[0].page}),
                 },
                 note=(
                     f"{differ} of {len(cases)} pages differ from the hand SQL's" if differ else ""

@@ -49,6 +49,9 @@ def _arguments(argv=None) -> argparse.Namespace:
         help="keep a scratch database that already holds --scale customers (and keep it after)",
     )
     parser.add_argument("--output", default=str(ROOT / "results"))
+    parser.add_argument(
+        "--data", default=str(ROOT / ".data"), help="where the scratch SQLite files live"
+    )
     return parser.parse_args(argv)
 
 
@@ -88,7 +91,7 @@ def _environment(database: str, args, workdir: Path) -> dict:
 
 
 def _run_database(database: str, args) -> list[dict]:
-    workdir = ROOT / ".data" / database
+    workdir = Path(args.data) / database
     workdir.mkdir(parents=True, exist_ok=True)
     # The worker writes this marker once it has loaded the data; --reuse keeps only a database
     # loaded with the same scale and seed.

@@ -119,7 +119,9 @@ def shapes(user, sample: list[Customer], repeat: int, seed: int) -> dict[str, li
     cases["sort by name (all)"] = [
         Case({"ordering": "name"}, page=1 + n * 7) for n in range(repeat)
     ]
-    cases[f"deep page (~{deep:,})"] = [Case({}, page=deep - n * 37) for n in range(repeat)]
+    cases[f"deep page (~{deep:,})"] = [
+        Case({}, page=deep - n * 37 % max(1, deep - 1)) for n in range(repeat)
+    ]
     for case in cases[f"deep page (~{deep:,})"]:
         offset = (case.page - 1) * PAGE_SIZE
         case.after_code = (
@@ -149,7 +151,7 @@ def _api_data(user, case: Case) -> dict:
         query["cursor"] = case.cursor
     else:
         query["page"] = case.page
-    request = RequestFactory().get("/api/v1/customers", query)
+    request = RequestFactory().get("/api/v1/customers", query, HTTP_HOST="127.0.0.1")
     request.user = user
     params = CursorPageParams(page=case.page, page_size=PAGE_SIZE, cursor=case.cursor)
     return cursor_paginate(request, queryset, params, customer_out)

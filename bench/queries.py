@@ -6,7 +6,9 @@ the data (a seeded sample of customers), the first page of 50 unless said otherw
 - **API**: exactly what ``GET /api/v1/customers`` does for a page —
   ``CustomerFilter(...).apply(selectors.customer_list(user))`` through ``paginate`` (its COUNT,
   its SELECT with the joins, the tags' prefetch) and ``customer_out``, then the response
-  schema's validation and JSON, as django-ninja renders it;
+  schema's validation and JSON, as django-ninja renders it; where keyset paging has landed
+  (``cursor_paginate``), through it, the deep page reached by the cursor a client following
+  ``next`` holds;
 - **hand SQL**: what a developer would write by hand for the same page: one SELECT with the
   reference codes joined, the COUNT, the page's tags (keyset instead of OFFSET for the deep
   page, and then no COUNT).

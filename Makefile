@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/kehu
 PYTEST_ARGS ?= -n 2
+# make bench: customers to load (quick try: make bench BENCH_SCALE=20000) and the scratch
+# PostgreSQL database (dropped and created again; its name must contain "bench")
+BENCH_SCALE ?= 1000000
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kehu_bench
+BENCH_ARGS ?=
 
 .PHONY: run test lint check test-sqlite test-postgres postgres browsers bench clean messages
 
@@ -52,6 +57,10 @@ postgres:
 	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -n 1) main start; \
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	  pg_isready -h 127.0.0.1 -p 5432; }
+
+## bench: the performance benchmarks on scratch SQLite and PostgreSQL databases (docs/benchmarks.md)
+bench: $(VENV)/.installed postgres
+	$(BIN)/python -m bench.run --scale $(BENCH_SCALE) --postgres-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
 
 ## browsers: Debian's Chromium and CJK fonts for the browser tests (never a download by Playwright)
 browsers:

@@ -21,6 +21,7 @@ from stdnum.iso7064 import mod_11_10
 from stdnum.jp import cn as jp_cn
 from stdnum.sg import uen as sg_uen
 
+from kehu.customers.mnemonic import mnemonic_for
 from kehu.demo.tables import (
     _BANK_BRANCHES,
     _BANKS,
@@ -693,6 +694,12 @@ class _CustomerFactory:
         return f"DE{check:02d}{bban}"
 
     def customer(self, index: int, code: str) -> dict:
+        record = self.any_customer(index, code)
+        # What customer_create would derive, computed here so that bulk loaders write it as is.
+        record["mnemonic"] = mnemonic_for(record["short_name"] or record["name"])
+        return record
+
+    def any_customer(self, index: int, code: str) -> dict:
         if self.head_offices and (self.random() < 0.08 or self.due("branch", index, 5)):
             record = self.branch(code, index)
             if record:
@@ -712,6 +719,9 @@ def generate_customers(
     first_number: int = 1,
 ) -> Iterator[dict]:
     """Stream ``count`` customers as ``customer_create`` data, codes C000001, C000002...
+
+    Each record carries the mnemonic code that ``customer_create`` would derive from it, so a
+    bulk loader (``kehu.demo.bulk``) that bypasses the service writes the same value.
 
     Deterministic for a seed and reference date (default today); every date lies on or before
     the reference date, licences expire around it. A branch's ``parent_code`` always names an

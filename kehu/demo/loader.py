@@ -111,11 +111,7 @@ def demo_load(
                 code="not_empty",
                 params={"count": existing},
             )
-        roles_seed()
-        users = _load_users(summary)
-        admin = users["admin"]
-        _load_master_data(admin, users)
-        _set_scopes(admin, users, summary)
+        admin = demo_setup(summary)["admin"]
         with _progress(stdout, customers) as advance:
             for data in generator.generate_customers(customers, seed=seed, reference_date=today):
                 _create_customer(admin, data)
@@ -123,6 +119,17 @@ def demo_load(
     _count(summary, today)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def demo_setup(summary: DemoSummary) -> dict:
+    """Everything of the demo but its customers: roles, users, trees, small lists, user-defined
+    fields, scopes. Returns the demo users by username. Shared with the bulk loader."""
+    roles_seed()
+    users = _load_users(summary)
+    admin = users["admin"]
+    _load_master_data(admin, users)
+    _set_scopes(admin, users, summary)
+    return users
 
 
 def _load_users(summary: DemoSummary) -> dict:

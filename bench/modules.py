@@ -1,0 +1,22 @@
+"""The benchmark modules, by name, in the order they run. Add one here to extend ``make bench``.
+
+A module is a function ``run(context) -> list[bench.measure.Result]`` (named here as
+``"module:function"``, imported only in the worker, where Django is set up), called in a
+process set up for one scratch database that holds ``context.scale`` generated customers.
+Later issues add theirs here (e.g. aging and evaluation runs over bulk-loaded documents).
+"""
+
+from importlib import import_module
+
+MODULES = {
+    "queries": "bench.queries:run",
+    "export": "bench.files:run_export",
+    "duplicates": "bench.files:run_duplicates",
+    "imports": "bench.imports:run",
+}
+
+
+def module_run(name: str):
+    """The ``run`` function of the module ``name``."""
+    path, function = MODULES[name].split(":")
+    return getattr(import_module(path), function)

@@ -1,0 +1,304 @@
+"""The customer-list query shapes of issue 5, through the API's own code and as hand SQL.
+
+Each shape is measured ``repeat`` times with different parameters drawn deterministically from
+the data (a seeded sample of customers), the first page of 50 unless said otherwise:
+
+- **API**: exactly what ``GET /api/v1/customers`` does for a page —
+  ``CustomerFilter(...).apply(selectors.customer_list(user))`` through ``paginate`` (its COUNT,
+  its SELECT with the joins, the tags' prefetch) and ``customer_out``, then the response
+  schema's validation and JSON, as django-ninja renders it; where keyset paging has landed
+  (``cursor_paginate``), through it, the deep page reached by the cursor a client following
+  ``next`` holds;
+- **hand SQL**: what a developer would write by hand for the same page: one SELECT with the
+  reference codes joined, the COUNT, the page's tags (keyset instead of OFFSET for the deep
+  page, and then no COUNT).
+
+The keyword means what SPEC §3 says it matches: code, name, short name, mnemonic, the
+customer's phones and email, and its contacts' names, phones and emails. Where the API's
+filter does not (yet) match the same rows, the row check reports it.
+"""
+
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import RequestFactory
+
+from bench.measure import Result, Timing, timed
+from kehu.core.api.pagination import PageParams, page_schema, paginate
+from kehu.customers import fields, selectors
+from kehu.customers.filters import CustomerFilter
+from kehu.customers.models import Contact, Customer
+from kehu.customers.schemas import CustomerOut, customer_out
+from kehu.masterdata.models import CustomerClass
+
+try:  # keyset paging (a ``cursor`` parameter of the list), where it has landed
+    from kehu.core.api.pagination import CursorPageParams, cursor_page_schema, cursor_paginate
+except ImportError:
+    cursor_paginate = None
+
+PAGE_SIZE = 50
+DEEP_PAGE = 10_000
+P95_TARGET_MS = 50.0
+RATIO_TARGET = 1.5
+SAMPLE = 400  # customers the keywords are drawn from
+# SPEC §3: what a keyword matches
+KEYWORD_COLUMNS = ("code", "name", "short_name", "mnemonic", "phone", "mobile", "email")
+CONTACT_KEYWORD_COLUMNS = ("name", "phone", "mobile", "email")
+SORT_COLUMNS = {"code": "c.code", "name": "c.name", "credit_limit": "c.credit_limit"}
+
+
+@dataclass
+class Case:
+    """One repetition of a shape: the API's parameters (and the keyset cursor of a deep page)."""
+
+    params: dict
+    page: int = 1
+    after_code: str | None = None  # hand SQL's keyset: the code of the row before the page
+    cursor: str | None = None  # the API's cursor of the page, as a client following "next" has
+
+
+# ── drawing parameters from the data ──────────────────────────────────────────────────────
+
+
+def _sample(seed: int) -> list[Customer]:
+    """A seeded sample of customers (with their contacts) to draw keywords from."""
+    top = Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    low = Customer.objects.order_by("pk").values_list("pk", flat=True).first() or 0
+    rng = random.Random(seed)
+    pks = sorted({rng.randint(low, top) for _n in range(SAMPLE)})
+    return list(Customer.objects.filter(pk__in=pks).prefetch_related("contacts").order_by("pk"))
+
+
+def _chinese(customer: Customer) -> bool:
+    return customer.country == "CN" and not customer.name.isascii()
+
+
+def shapes(user, sample: list[Customer], repeat: int, seed: int) -> dict[str, list[Case]]:
+    """The parameters of every shape, ``repeat`` cases each."""
+    rng = random.Random(seed)
+    chinese = [c for c in sample if _chinese(c)]
+    phones = [
+        number
+        for c in sample
+        for number in [c.phone, *(k.mobile for k in c.contacts.all())]
+        if number and sum(ch.isdigit() for ch in number) >= 8
+    ]
+    leaves = list(
+        CustomerClass.objects.filter(is_leaf=True).order_by("code").values_list("code", flat=True)
+    )
+    groups = sorted({code[:2] for code in leaves})
+    grades = ["AAA", "AA", "A", "B", "C"]
+    total = Customer.objects.count()
+    deep = min(DEEP_PAGE, max(1, int(total / PAGE_SIZE * 0.8)))
+    cases: dict[str, list[Case]] = {}
+    # 泰锐 in 上海泰锐家居有限公司: the 字号 sits in the middle of the full name
+    cases["keyword in the middle of a name"] = [
+        Case({"q": c.short_name[:2]}) for c in rng.sample(chinese, repeat)
+    ]
+    cases["pinyin initials"] = [
+        Case({"q": c.mnemonic[:3]}) for c in rng.sample(chinese, repeat) if len(c.mnemonic) >= 3
+    ]
+    cases["phone fragment"] = [
+        Case({"q": "".join(ch for ch in number if ch.isdigit())[-7:-2]})
+        for number in rng.sample(phones, repeat)
+    ]
+    cases["class subtree + grade + keyword"] = [
+        Case(
+            {
+                "class_code": rng.choice(groups),
+                "credit_grade": rng.choice(grades),
+                "q": rng.choice(chinese).short_name[rng.randrange(2)],
+            }
+        )
+        for _n in range(repeat)
+    ]
+    cases["sort by credit limit (class subtree)"] = [
+        Case({"class_code": rng.choice(leaves + groups), "ordering": "-credit_limit"})
+        for _n in range(repeat)
+    ]
+    cases["sort by name (all)"] = [
+        Case({"ordering": "name"}, page=1 + n * 7) for n in range(repeat)
+    ]
+    cases[f"deep page (~{deep:,})"] = [
+        Case({}, page=deep - n * 37 % max(1, deep - 1)) for n in range(repeat)
+    ]
+    for case in cases[f"deep page (~{deep:,})"]:
+        offset = (case.page - 1) * PAGE_SIZE
+        case.after_code = (
+            Customer.objects.order_by("code").values_list("code", flat=True)[offset - 1]
+            if offset
+            else None
+        )
+        if cursor_paginate is not None and case.page > 1:
+            # The client followed "next" from the page before: the cursor it holds.
+            before = Case(case.params, page=case.page - 1)
+            case.cursor = _api_data(user, before)["next_cursor"]
+    return cases
+
+
+# ── the API's way ─────────────────────────────────────────────────────────────────────────
+
+
+def _api_data(user, case: Case) -> dict:
+    """The page's data as the list operation returns it: with keyset cursors where they have
+    landed (a deep page then reached by its cursor), else by page number."""
+    filters = CustomerFilter(**case.params)
+    queryset = filters.apply(selectors.customer_list(user))
+    if cursor_paginate is None:
+        return paginate(queryset, PageParams(page=case.page, page_size=PAGE_SIZE), customer_out)
+    query = {**case.params, "page_size": PAGE_SIZE}
+    if case.cursor:
+        query["cursor"] = case.cursor
+    else:
+        query["page"] = case.page
+    request = RequestFactory().get("/api/v1/customers", query, HTTP_HOST="127.0.0.1")
+    request.user = user
+    params = CursorPageParams(page=case.page, page_size=PAGE_SIZE, cursor=case.cursor)
+    return cursor_paginate(request, queryset, params, customer_out)
+
+
+def api_page(user, case: Case) -> tuple[int, list[str]]:
+    """One page as GET /api/v1/customers computes and renders it; the count and the codes."""
+    data = _api_data(user, case)
+    schema = page_schema if cursor_paginate is None else cursor_page_schema
+    schema(CustomerOut).model_validate(data).model_dump_json()
+    return data["count"], [row["code"] for row in data["results"]]
+
+
+# ── the hand-written way ──────────────────────────────────────────────────────────────────
+
+
+def _like() -> str:
+    return "ILIKE" if connection.vendor == "postgresql" else "LIKE"
+
+
+def _where(params: dict) -> tuple[list[str], list]:
+    """Conditions on ``c`` (the customer table) for the shapes' parameters."""
+    conditions, args = [], []
+    like = _like()
+    classes = CustomerClass._meta.db_table
+    if params.get("q"):
+        pattern = f"%{params['q']}%"
+        own = [f"c.{column} {like} %s" for column in KEYWORD_COLUMNS]
+        contact = " OR ".join(f"k.{column} {like} %s" for column in CONTACT_KEYWORD_COLUMNS)
+        conditions.append(
+            f"({' OR '.join(own)} OR c.id IN (SELECT k.customer_id FROM "
+            f"{Contact._meta.db_table} k WHERE {contact}))"
+        )
+        args += [pattern] * (len(KEYWORD_COLUMNS) + len(CONTACT_KEYWORD_COLUMNS))
+    if params.get("class_code"):
+        conditions.append(f"c.customer_class_id IN (SELECT id FROM {classes} WHERE code LIKE %s)")
+        args.append(params["class_code"] + "%")
+    if params.get("credit_grade"):
+        conditions.append(
+            "c.credit_grade_id IN (SELECT id FROM masterdata_creditgrade WHERE code = %s)"
+        )
+        args.append(params["credit_grade"])
+    return conditions, args
+
+
+def _select() -> str:
+    """The customer's columns and the codes of what it refers to, as the API shows them."""
+    columns, joins = ["c.*"], []
+    for n, (_name, (model_field, model)) in enumerate(fields.REFERENCE_FIELDS.items()):
+        table = Customer._meta.db_table if model == "customer" else model._meta.db_table
+        columns.append(f"r{n}.code")
+        joins.append(f"LEFT JOIN {table} r{n} ON r{n}.id = c.{model_field}_id")
+    users = get_user_model()._meta.db_table
+    for name in ("created_by", "updated_by"):
+        columns.append(f"{name}.username")
+        joins.append(f"LEFT JOIN {users} {name} ON {name}.id = c.{name}_id")
+    return f"SELECT {', '.join(columns)} FROM {Customer._meta.db_table} c {' '.join(joins)}"
+
+
+def hand_page(case: Case) -> tuple[int | None, list[str]]:
+    """The same page in hand-written SQL: page, count, tags (a keyset page has no count)."""
+    conditions, args = _where(case.params)
+    ordering = case.params.get("ordering", "code")
+    column = SORT_COLUMNS[ordering.removeprefix("-")]
+    direction = "DESC" if ordering.startswith("-") else "ASC"
+    page_conditions, page_args = list(conditions), list(args)
+    offset = (case.page - 1) * PAGE_SIZE
+    if case.after_code is not None:
+        page_conditions.append("c.code > %s")
+        page_args.append(case.after_code)
+        offset = 0
+    where = f" WHERE {' AND '.join(page_conditions)}" if page_conditions else ""
+    sql = (
+        f"{_select()}{where} ORDER BY {column} {direction} NULLS LAST, c.id "
+        f"LIMIT {PAGE_SIZE} OFFSET {offset}"
+    )
+    count = None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, page_args)
+        rows = cursor.fetchall()
+        code_index = [d[0] for d in cursor.description].index("code")
+        if case.after_code is None:
+            count_where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+            cursor.execute(f"SELECT COUNT(*) FROM {Customer._meta.db_table} c{count_where}", args)
+            count = cursor.fetchone()[0]
+        ids = [row[0] for row in rows]
+        if ids:
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                "SELECT ct.customer_id, t.name FROM customers_customer_tags ct "
+                f"JOIN customers_tag t ON t.id = ct.tag_id WHERE ct.customer_id IN ({marks})",
+                ids,
+            )
+            cursor.fetchall()
+    return count, [row[code_index] for row in rows]
+
+
+# ── the module ────────────────────────────────────────────────────────────────────────────
+
+
+def run(context) -> list[Result]:
+    user = get_user_model().objects.get(username="admin")
+    sample = _sample(context.seed)
+    results = []
+    for name, cases in shapes(user, sample, context.repeat, context.seed).items():
+        api_page(user, cases[0])  # warm the caches and the connection
+        hand_page(cases[0])
+        api_ms, hand_ms, api_cpu, hand_cpu, counts, differ = [], [], [], [], [], 0
+        for case in cases:
+            elapsed, cpu, (count, api_codes) = timed(lambda case=case: api_page(user, case))
+            api_ms.append(elapsed)
+            api_cpu.append(cpu)
+            elapsed, cpu, (_count, hand_codes) = timed(lambda case=case: hand_page(case))
+            hand_ms.append(elapsed)
+            hand_cpu.append(cpu)
+            counts.append(count)
+            differ += api_codes != hand_codes
+        api, hand = Timing(api_ms), Timing(hand_ms)
+        ratio = api.p95 / hand.p95 if hand.p95 else None
+        passed = api.p95 <= P95_TARGET_MS and ratio is not None and ratio <= RATIO_TARGET
+        results.append(
+            Result(
+                module="queries",
+                name=name,
+                value=round(api.p95, 1),
+                unit="ms (p95)",
+                target=f"p95 ≤ {P95_TARGET_MS:g} ms and ≤ {RATIO_TARGET:g}× hand SQL",
+                passed=passed,
+                details={
+                    "api_p50": round(api.p50, 1),
+                    "api_p95": round(api.p95, 1),
+                    "hand_p50": round(hand.p50, 1),
+                    "hand_p95": round(hand.p95, 1),
+                    "ratio_p95": round(ratio, 2) if ratio is not None else None,
+                    "api_cpu_p50": round(Timing(api_cpu).p50, 1),
+                    "hand_cpu_p50": round(Timing(hand_cpu).p50, 1),
+                    "repetitions": len(cases),
+                    "median_rows": sorted(counts)[len(counts) // 2],
+                    "pages_differing": differ,
+                    "example": cases[0].params
+                    | ({"cursor": "…"} if cases[0].cursor else {"page": cases[0].page}),
+                },
+                note=(
+                    f"{differ} of {len(cases)} pages differ from the hand SQL's" if differ else ""
+                ),
+            )
+        )
+    return results

@@ -61,6 +61,9 @@ def crawl(client, start: str) -> dict[str, _Page]:
         response = client.get(url, follow=True)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
         page = _Page()
+        if not response["Content-Type"].startswith("text/html"):
+            pages[url] = page  # a download (the import template): it answered, nothing to read
+            continue
         page.feed(response.content.decode())
         pages[url] = page
         for link in page.links:

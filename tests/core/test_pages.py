@@ -63,6 +63,9 @@ def crawl(client, start: str) -> dict[str, _Page]:
         if not response["Content-Type"].startswith("text/html"):
             continue  # a download (the import template, an error report): no page to read
         page = _Page()
+        if not response["Content-Type"].startswith("text/html"):
+            pages[url] = page  # a download (the import template): it answered, nothing to read
+            continue
         page.feed(response.content.decode())
         pages[url] = page
         for link in page.links:

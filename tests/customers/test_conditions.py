@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from kehu.accounts.services import token_create, user_create
+from kehu.customers.columns import LIST_DEFAULT_COLUMNS
 from kehu.customers.models import Customer, SavedQuery, UserField
 from kehu.customers.services import saved_query_create, user_field_create, user_field_update
 from kehu.masterdata.models import Department, Industry, Salesperson
@@ -426,3 +427,25 @@ def test_statistics_api_documents_saved_and_every_condition(client, db):
         ):
             assert parameters[name].get("description"), (path, name)
         assert "uf_<key>_min" in operation["description"]
+
+
+def test_columns_are_chosen_with_the_checkboxes_and_carried_on(web):
+    page = web.get(LIST).content.decode()
+    boxes = re.findall(r'<input type="checkbox" name="columns" value="([^"]+)"( checked)?>', page)
+    checked = [key for key, mark in boxes if mark]
+    assert checked == list(LIST_DEFAULT_COLUMNS)
+    assert {"employees", "tags", "colour", "status"} <= {key for key, _mark in boxes}
+
+    # the form sent unchanged: the list's defaults, which the links need not carry
+    page = web.get(LIST, {"columns": checked, "q": "公司"}).content.decode()
+    assert "columns=" not in page[page.index("<thead>") : page.index("</thead>")]
+
+    page = web.get(LIST, {"columns": ["code", "employees"], "ordering": "-employees"})
+    page = page.content.decode()
+    head = page[page.index("<thead>") : page.index("</thead>")]
+    assert "columns=code%2Cemployees" in head
+    export_bar = page[page.index('class="export-bar"') :]
+    assert 'name="columns" value="code,employees"' in export_bar
+    assert re.findall(r'<td class="code">([^<]+)</td>', page) == ["B1", "A1", "A2", "C1"]
+    data = download(web.get("/customers/export/?columns=code,employees&format=csv"))
+    assert csv_rows(data)[0] == ["code", "employees"]

@@ -18,7 +18,13 @@ from django.views.generic import TemplateView
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
 from kehu.customers.choices import UserFieldType
-from kehu.customers.columns import LIST_DEFAULT_COLUMNS, ExportColumn, parse_columns, split_columns
+from kehu.customers.columns import (
+    LIST_DEFAULT_COLUMNS,
+    ExportColumn,
+    available_columns,
+    parse_columns,
+    split_columns,
+)
 from kehu.customers.filters import (
     RANGES,
     SAVED_PARAM,
@@ -63,9 +69,9 @@ _BOUND_LABELS = {
     "min": _("%(label)s at least"),
     "max": _("%(label)s at most"),
 }
-for _range in RANGES:
-    for _param in (_range.low, _range.high):
-        FILTER_LABELS[_param] = _BOUND_LABELS[_param.rsplit("_", 1)[1]] % {"label": _range.label}
+_RANGE_OF_PARAM = {
+    param: condition for condition in RANGES for param in (condition.low, condition.high)
+}
 # conditions whose several values are one comma-separated text
 CODE_LISTS = ("class_code", "region_code", "industry", "department", "salesperson", "credit_grade")
 STATUS_CHOICES = (("all", _("All")), ("active", _("Active")), ("deactivated", _("Deactivated")))
@@ -76,6 +82,10 @@ def condition_label(key: str, user_fields: dict[str, UserField] | None = None) -
     """The name of a parameter as the page shows it (a user-defined field by its label)."""
     if key in FILTER_LABELS:
         return str(FILTER_LABELS[key])
+    if key in _RANGE_OF_PARAM:
+        # formatted now, in the language of the request
+        bound = key.rsplit("_", 1)[1]
+        return str(_BOUND_LABELS[bound] % {"label": _RANGE_OF_PARAM[key].label})
     if key.startswith(USER_FIELD_PREFIX) and user_fields:
         name = key.removeprefix(USER_FIELD_PREFIX)
         if name in user_fields:
@@ -200,6 +210,9 @@ def read_conditions(query, user, *, page_params=PAGE_PARAMS):
         if key == SAVED_PARAM:
             if saved is not None:
                 params[key] = str(saved.pk)
+        elif key == COLUMNS_PARAM:
+            if names := split_columns(query.getlist(key)):
+                params[key] = ",".join(names)
         elif query.get(key):
             params[key] = query[key]
     return filters, errors, saved, params
@@ -250,6 +263,16 @@ def list_columns(query, saved) -> tuple[list[ExportColumn], str | None]:
             "reason": str(error),
         }
         return parse_columns(None, default=LIST_DEFAULT_COLUMNS), message
+
+
+def column_choices(columns: list[ExportColumn]) -> list[tuple[str, object, bool]]:
+    """(key, heading, shown) for the column checkboxes: the columns shown first, in their
+    order, then the others in the catalogue's."""
+    shown = [column.key for column in columns]
+    others = [column for key, column in available_columns().items() if key not in shown]
+    return [(column.key, column.label, True) for column in columns] + [
+        (column.key, column.label, False) for column in others
+    ]
 
 
 def _attribute(customer: Customer, path: str):
@@ -416,19 +439,19 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
         user = self.request.user
         filters, errors, saved, params = read_conditions(self.request.GET, user)
         columns, column_error = list_columns(self.request.GET, saved)
+        column_keys = [column.key for column in columns]
+        # the columns chosen (by the request or the saved query); None: the list's defaults
+        chosen = None if column_keys == list(LIST_DEFAULT_COLUMNS) else ",".join(column_keys)
         if column_error:
             errors.append(column_error)
-            params.pop(COLUMNS_PARAM, None)
-        column_keys = ",".join(column.key for column in columns)
+        params[COLUMNS_PARAM] = chosen
         page = Paginator(filters.apply(selectors.customer_list(user)), PAGE_SIZE).get_page(
             params.get("page")
         )
         selected_class = filters.class_code[0] if len(filters.class_code) == 1 else None
         tree = class_tree(user, selected_class, params)
         # what the forms and the chips carry besides the conditions: the order and columns
-        carry = {"ordering": filters.ordering, COLUMNS_PARAM: params.get(COLUMNS_PARAM)}
-        if saved is not None and saved.columns and not params.get(COLUMNS_PARAM):
-            carry[COLUMNS_PARAM] = column_keys
+        carry = {"ordering": filters.ordering, COLUMNS_PARAM: chosen}
         context.update(
             filters=filters,
             errors=errors,
@@ -445,7 +468,10 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
             columns=self._headings(columns, filters.ordering, params),
             chips=condition_chips(filters, carry),
             clear_url=_query(carry),
-            carry=[(key, value) for key, value in carry.items() if value],
+            # the search form chooses the columns with its checkboxes
+            form_carry=[("ordering", filters.ordering)],
+            export_carry=[(key, value) for key, value in carry.items() if value],
+            column_choices=column_choices(columns),
             page_links=self._page_links(page, params),
             status_choices=STATUS_CHOICES,
             saved_query=saved,

@@ -548,7 +548,3 @@ def filter_with_saved(
     data = {key: value for key, value in data.items() if key not in ignore}
     return parse_conditions(data, stored=set(data) - set(explicit))
 
-
-def saved_columns(saved) -> list[str]:
-    """The columns stored with a saved query (id or object); none without one."""
-    return list(getattr(saved, "columns", None) or [])

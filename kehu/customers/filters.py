@@ -547,4 +547,3 @@ def filter_with_saved(
     data.update(explicit)
     data = {key: value for key, value in data.items() if key not in ignore}
     return parse_conditions(data, stored=set(data) - set(explicit))
-

@@ -357,7 +357,12 @@ class UserFieldInput:
     label: str
     names: tuple[str, ...]  # the parameters: one (exact), or two (range)
     values: tuple[str, ...]
-    choices: list[tuple[str, str]] = field(default_factory=list)
+    choices: list[tuple[str, str, bool]] = field(default_factory=list)  # (value, text, chosen)
+
+    @property
+    def several(self) -> bool:
+        """A choice field takes several values (any of them)."""
+        return self.definition.field_type == UserFieldType.CHOICE
 
 
 def advanced_panel(filters: CustomerFilter) -> dict:
@@ -377,24 +382,20 @@ def advanced_panel(filters: CustomerFilter) -> dict:
     for definition in UserField.objects.filter(is_active=True):
         label = _user_field_label(definition)
         key = f"{USER_FIELD_PREFIX}{definition.key}"
-        if definition.field_type in (UserFieldType.NUMBER, UserFieldType.DATE):
-            low, high = (
-                ("_from", "_to")
-                if definition.field_type == UserFieldType.DATE
-                else (
-                    "_min",
-                    "_max",
-                )
-            )
-            names = (key + low, key + high)
+        if definition.field_type == UserFieldType.DATE:
+            names = (f"{key}_from", f"{key}_to")
+        elif definition.field_type == UserFieldType.NUMBER:
+            names = (f"{key}_min", f"{key}_max")
         else:
             names = (key,)
         values = tuple(_text_of(chosen.get(name)) for name in names)
+        selected = chosen.get(key) or []
+        selected = set(selected if isinstance(selected, list) else [selected])
         choices = []
         if definition.field_type == UserFieldType.CHOICE:
-            choices = [(choice, choice) for choice in definition.choices]
+            choices = [(choice, choice, choice in selected) for choice in definition.choices]
         elif definition.field_type == UserFieldType.BOOLEAN:
-            choices = [(value, str(text)) for value, text in YES_NO.items()]
+            choices = [(value, str(text), value in selected) for value, text in YES_NO.items()]
         user_inputs.append(UserFieldInput(definition, label, names, values, choices))
     return {
         "ranges": [

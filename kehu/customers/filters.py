@@ -494,6 +494,10 @@ def _user_field_conditions(raw: dict[str, Any]):
         except ValidationError as error:
             errors[param] = error.messages
             continue
+        if kind == UserFieldType.NUMBER and any(abs(item) >= 10**15 for item in parsed):
+            # "1e400" has one digit, but no database compares a number that large
+            errors[param] = [_("Enter a number of at most 15 digits.")]
+            continue
         operator = _BOUNDS[bound] if bound else "in"
         if operator != "in":
             bounds.setdefault(definition.key, {})[operator] = (param, parsed[0], kind)

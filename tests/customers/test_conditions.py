@@ -217,6 +217,7 @@ BAD = [
     ("employees_min=-1", "employees_min", "greater than or equal"),
     ("uf_nope=1", "uf_nope", "No active user-defined field"),
     ("uf_size_min=abc", "uf_size_min", "number"),
+    ("uf_size_max=1e400", "uf_size_max", "at most 15 digits"),
     ("uf_colour=green", "uf_colour", "Choose one of"),
     ("uf_colour_min=1", "uf_colour_min", "Ranges are for number fields"),
     ("uf_since_from=2024-02-01&uf_since_to=2024-01-01", "uf_since_to", "before its start"),

@@ -65,6 +65,13 @@ def _value(definition: UserField, value):
     return text
 
 
+def user_field_value(definition: UserField, value):
+    """``value`` as stored for the field ``definition`` (a number, an ISO date, a boolean or a
+    text); a ``ValidationError`` saying what is wrong otherwise. Queries parse their values
+    with it too, so that a condition compares like with like."""
+    return _value(definition, value)
+
+
 def user_field_values_clean(current: dict, changes) -> dict:
     """Merge ``changes`` into ``current`` and validate against the active definitions.
 

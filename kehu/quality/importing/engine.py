@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
 from kehu.quality.importing import cells
-from kehu.quality.importing.importers import IMPORTERS, SheetImporter
+from kehu.quality.importing.customers import CustomerImporter
+from kehu.quality.importing.importers import (
+    AddressImporter,
+    ChildImporter,
+    RegionImporter,
+    SheetImporter,
+    TreeImporter,
+)
 from kehu.quality.importing.reading import SheetData, UnreadableFile, read_sheets
 from kehu.quality.importing.report import ImportReport, RowChange, RowError, SheetCounts
 from kehu.quality.importing.sheets import CUSTOMER_SHEET, SHEETS, map_header, sheet_for
@@ -23,6 +30,14 @@ from kehu.quality.importing.sheets import CUSTOMER_SHEET, SHEETS, map_header, sh
 # progress(done_rows, total_rows, stage) — stage is a short translated text ("Reading…").
 Progress = Callable[[int, int, str], None]
 PROGRESS_EVERY = 500
+# The importer of each sheet (``SheetSpec.importer``); a sheet of sales documents plugs in here.
+IMPORTERS = {
+    "classes": TreeImporter,
+    "regions": RegionImporter,
+    "customers": CustomerImporter,
+    "contacts": ChildImporter,
+    "addresses": AddressImporter,
+}
 
 
 class ImportRun:
@@ -258,6 +273,7 @@ def import_file(
         report.errors.append(RowError("", 0, "", "unreadable", str(exc), text=str(exc)))
         report.written = False
     report.errors.sort(key=lambda e: (_sheet_order(e.sheet), e.line))
+    report.changes.sort(key=lambda c: (_sheet_order(c.sheet), c.line))
     if progress is not None:
         progress(run.total, run.total, _("Done"))
     return report

@@ -143,8 +143,10 @@ class RegionImporter(TreeImporter):
     model = Region
 
 
-class CustomerImporter(SheetImporter):
-    """Customers: upsert by code; an existing customer gets only its changed fields."""
+class CustomerServiceImporter(SheetImporter):
+    """Customers one by one through ``customer_create``/``customer_update``: upsert by code;
+    an existing customer gets only its changed fields. (``customers.CustomerImporter`` does
+    the same in batches and falls back on this for the rows batches do not cover.)"""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -417,12 +419,4 @@ class AddressImporter(ChildImporter):
     flag = "is_default"
 
 
-IMPORTERS = {
-    "classes": TreeImporter,
-    "regions": RegionImporter,
-    "customers": CustomerImporter,
-    "contacts": ChildImporter,
-    "addresses": AddressImporter,
-}
-
-__all__ = ["IMPORTERS", "SheetImporter", "service_errors"]
+__all__ = ["SheetImporter", "service_errors"]

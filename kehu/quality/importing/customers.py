@@ -88,6 +88,21 @@ def build_context(actor, visible) -> BuildContext:
     )
 
 
+class _ScopeLost(Exception):
+    """Rows of a batch the actor could no longer see once written: the batch is rolled back."""
+
+    def __init__(self, lost: list):
+        super().__init__()
+        self.lost = lost
+
+
+def _as_new(creates: list) -> None:
+    """After a rollback, the customers a batch created are new again."""
+    for pending in creates:
+        pending.customer.pk = None
+        pending.customer._state.adding = True
+
+
 class Pending:
     """A valid row waiting for its batch to be written."""
 
@@ -245,27 +260,25 @@ class CustomerImporter(CustomerServiceImporter):
         self.creates, self.updates = [], []
         self.pending_codes.clear()
         while creates or updates:
-            savepoint = transaction.savepoint()
             try:
-                self._write_batch(creates, updates)
-                lost = self._out_of_scope(creates + updates)
+                with transaction.atomic():  # a savepoint: the batch is written whole or not
+                    self._write_batch(creates, updates)
+                    lost = self._out_of_scope(creates + updates)
+                    if lost:
+                        raise _ScopeLost(lost)
+                    self._record(creates, updates)
+                return
             except IntegrityError:
-                transaction.savepoint_rollback(savepoint)
+                _as_new(creates)
                 self._one_by_one(creates, updates)
                 return
-            if not lost:
-                self._record(creates, updates)
-                transaction.savepoint_commit(savepoint)
-                return
-            transaction.savepoint_rollback(savepoint)
-            for pending in lost:
-                self.refuse(pending.line, pending.code, scope_lost_error())
-                self._release(pending)
-            creates = [p for p in creates if p not in lost]
-            updates = [p for p in updates if p not in lost]
-            for pending in creates:  # written again: as new rows
-                pending.customer.pk = None
-                pending.customer._state.adding = True
+            except _ScopeLost as exc:
+                _as_new(creates)
+                for pending in exc.lost:
+                    self.refuse(pending.line, pending.code, scope_lost_error())
+                    self._release(pending)
+                creates = [p for p in creates if p not in exc.lost]
+                updates = [p for p in updates if p not in exc.lost]
 
     def _write_batch(self, creates: list[Pending], updates: list[Pending]) -> None:
         if creates:

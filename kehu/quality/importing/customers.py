@@ -167,7 +167,6 @@ class CustomerImporter(CustomerServiceImporter):
             ):
                 self.deferred.append((line, values))  # the head office may come later
                 continue
-            self.run.advance()
             customer = existing.get(code)
             if cells.text(values.get("tags")) or (
                 customer is not None

@@ -59,6 +59,7 @@ class ImportRun:
     # progress ---------------------------------------------------------------------------
 
     def advance(self, rows: int = 1) -> None:
+        """Count rows read (batches are written a little later: the stage says what runs)."""
         self.done += rows
         if self.progress is not None and (self.done % self.step == 0 or self.done >= self.total):
             self.progress(min(self.done, self.total), self.total, self.stage)
@@ -259,9 +260,9 @@ def import_file(
                 run.stage = _("Importing “%(sheet)s”…") % {"sheet": sheet.name or spec.name_zh}
                 importer = IMPORTERS[spec.importer](run, spec, sheet.name, header_map)
                 for line, row in sheet.rows:
+                    run.advance()
                     values = _row_values(header_map, row)
                     if values is None:
-                        run.advance()
                         continue
                     report.rows += 1
                     importer.row(line, values)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
+from kehu.customers.exports import header_language
 from kehu.quality.importing import cells
 from kehu.quality.importing.customers import CustomerImporter
 from kehu.quality.importing.importers import (
@@ -72,14 +73,14 @@ class ImportRun:
     def error(self, importer, line: int, column: str, code: str, message: str, key="") -> None:
         sheet = importer.spec.key
         text = _("Sheet “%(sheet)s”, line %(line)d, column “%(column)s”: %(reason)s") % {
-            "sheet": importer.sheet_name or importer.spec.name_zh,
+            "sheet": importer.sheet_name or importer.spec.title(header_language()),
             "line": line,
             "column": column,
             "reason": message,
         }
         if not column:
             text = _("Sheet “%(sheet)s”, line %(line)d: %(reason)s") % {
-                "sheet": importer.sheet_name or importer.spec.name_zh,
+                "sheet": importer.sheet_name or importer.spec.title(header_language()),
                 "line": line,
                 "reason": message,
             }
@@ -108,7 +109,7 @@ class ImportRun:
         spec = next(s for s in SHEETS if s.key == sheet)
         message = _(
             "Depends on the refused row %(other_key)s (sheet “%(sheet)s”, line %(line)d)."
-        ) % {"other_key": other_key, "sheet": spec.name_zh, "line": other_line}
+        ) % {"other_key": other_key, "sheet": spec.title(header_language()), "line": other_line}
         self.error(importer, line, importer.column(column_key), "depends_on", message, key)
         self.reject(importer.spec.key, key, line)
 

@@ -1,8 +1,10 @@
 """The import engine: read, validate every row with the archive's services, write or roll back.
 
-One transaction holds the whole import. Every row is checked by the same service as the forms
-(each call atomic, a savepoint), in the order of SPEC §8's table, so a row can rely on what an
-earlier sheet creates. At the end the transaction is kept only if something may be written: not
+One transaction holds the whole import. Every row is checked by the same service code as the
+forms, in the order of SPEC §8's table, so a row can rely on what an earlier sheet creates:
+classes, regions, contacts and addresses through the services one call (one savepoint) each,
+customers in batches (``customers.py``: the services' own builders, bulk writes, a savepoint
+per batch). At the end the transaction is kept only if something may be written: not
 in a dry run, and — unless ``skip_errors`` — only when no row was refused.
 """
 

@@ -108,6 +108,8 @@ def events_record_many(
         )
     AuditEvent.objects.using(using).bulk_create(events, batch_size=BULK_BATCH)
     return len(events)
+
+
 def events_record_bulk(events: list[AuditEvent], *, using: str = "default", batch_size=1000):
     """Insert events built with ``event_build`` (for rows written in bulk, which send no
     signals), in the caller's transaction; nothing while recording is suspended."""

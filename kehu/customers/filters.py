@@ -5,11 +5,12 @@ from collections.abc import Mapping
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, Field
 
 from kehu.core.api.schemas import SafeStr
+from kehu.customers.search import keyword_condition
 
 # ordering value -> column. References sort by their code (a credit grade by its rank, best
 # first); "status" puts active customers first, then the deactivated ones by date.
@@ -72,7 +73,10 @@ class CustomerFilter(BaseModel):
     """Conditions on customers; all optional, combined with AND."""
 
     q: SafeStr | None = Field(
-        None, max_length=100, description="Part of the code, name, short name or mnemonic."
+        None,
+        max_length=100,
+        description="Part of the code, name, short name, mnemonic, phone, mobile or email of "
+        "the customer or of one of its contacts (Latin letters in any case).",
     )
     code: SafeStr | None = Field(None, max_length=30, description="Exact customer code.")
     class_code: SafeStr | None = Field(
@@ -94,12 +98,7 @@ class CustomerFilter(BaseModel):
     def apply(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` narrowed to the conditions and sorted."""
         if self.q:
-            queryset = queryset.filter(
-                Q(code__icontains=self.q)
-                | Q(name__icontains=self.q)
-                | Q(short_name__icontains=self.q)
-                | Q(mnemonic__icontains=self.q)
-            )
+            queryset = queryset.filter(keyword_condition(self.q))
         for param, lookup in (_EXACT_CODES | _SUBTREE_CODES).items():
             value = getattr(self, param)
             if value:

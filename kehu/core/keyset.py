@@ -56,7 +56,7 @@ class Cursor:
 
     def encode(self) -> str:
         data = {"o": list(self.ordering), "d": self.direction, "v": self.values}
-        text = json.dumps(data, default=_json_value, separators=(",", ":"))
+        text = json.dumps(data, default=_json_value, ensure_ascii=False, separators=(",", ":"))
         return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 

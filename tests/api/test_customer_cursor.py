@@ -176,3 +176,11 @@ def test_a_cursor_from_another_ordering_is_refused(api, archive):
         "validation_error",
         field="cursor",
     )
+
+
+def test_a_cursor_holds_the_longest_name(api, classes):
+    for n in range(3):
+        factories.customer(code=f"L{n}", name="长" * 199 + str(n))
+    first = get(api, ordering="-name", page_size=1)
+    assert codes(first) == ["L2"]
+    assert codes(follow(api, first["next"])) == ["L1"]

@@ -50,7 +50,7 @@ def paginate(
 class CursorPageParams(PageParams):
     cursor: str | None = Field(
         None,
-        max_length=1000,
+        max_length=2000,
         description="Where the page starts: the `next` or `previous` cursor of another page "
         "of the same query and ordering (then `page` is ignored). Deep pages are as fast "
         "as the first one this way; a cursor that does not fit is refused with 422.",

@@ -10,8 +10,8 @@ customers/0004 (see docs/architecture.md, "Keyword search"):
   the table's vocabulary (every character of a text starts a trigram, because each text is
   followed by two separators).
 - PostgreSQL: ``ILIKE '%keyword%'`` on the indexed expressions (pg_trgm) for three characters or
-  more; ``kehu_search_grams(...) @> ARRAY[keyword]`` for one or two characters, which trigrams
-  cannot serve.
+  more; ``search_grams @> ARRAY[keyword]`` (the texts' characters and pairs of characters) for
+  one or two characters, which trigrams cannot serve.
 - Elsewhere, and for a keyword holding the separator: a plain LIKE scan, with the same result.
 """
 
@@ -77,7 +77,8 @@ def _pg_matches(condition: str) -> str:
 
 
 _PG_TRIGRAM_MATCHES = _pg_matches("{texts} ILIKE %s")
-_PG_GRAM_MATCHES = _pg_matches("kehu_search_grams{texts} @> ARRAY[lower(%s)]")
+# search_grams: a generated column of kehu_search_grams(texts), see migration 0004
+_PG_GRAM_MATCHES = _pg_matches("search_grams @> ARRAY[lower(%s)]")
 
 
 def _postgresql_matches(keyword: str) -> RawSQL:

@@ -170,7 +170,7 @@ def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, si
     """The ``size`` rows after or before ``cursor``; reading ``size + 1`` ids tells whether
     a further page exists."""
     if cursor.direction == FORWARD:
-        ids = _ids(queryset.filter(_beyond(keys, cursor.values, after=True)), size + 1)
+        ids = _ids(queryset.filter(_beyond(keys, cursor.values, after=True)), keys, size + 1)
         rows = _rows(queryset, ids[:size])
         return Window(
             rows,
@@ -179,7 +179,7 @@ def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, si
         )
     if cursor.values is not None:
         queryset = queryset.filter(_beyond(keys, cursor.values, after=False))
-    ids = _ids(queryset.reverse(), size + 1)
+    ids = _ids(queryset.reverse(), keys, size + 1)
     rows = _rows(queryset, ids[:size][::-1])
     return Window(
         rows,
@@ -190,7 +190,7 @@ def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, si
 
 def window_at_offset(queryset: QuerySet, keys: list[SortKey], offset: int, size: int, count):
     """The ``size`` rows from ``offset`` (page numbers), with cursors to go on from there."""
-    rows = [] if offset >= count else _rows(queryset, _ids(queryset, size, offset))
+    rows = [] if offset >= count else _rows(queryset, _ids(queryset, keys, size, offset))
     return Window(
         rows,
         next=cursor_at(rows[-1], keys, FORWARD) if rows and offset + size < count else None,
@@ -198,10 +198,23 @@ def window_at_offset(queryset: QuerySet, keys: list[SortKey], offset: int, size:
     )
 
 
-def _ids(queryset: QuerySet, limit: int, offset: int = 0) -> list:
+def _ids(queryset: QuerySet, keys: list[SortKey], limit: int, offset: int = 0) -> list:
     """The primary keys of a slice: the conditions and the ordering without the joins that
-    only fetch related rows for display."""
-    return list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    only fetch related rows for display.
+
+    A column that cannot be empty is sorted without NULLS FIRST/LAST: the same order, but
+    PostgreSQL walks an ascending index backwards only for a plain DESC."""
+    ordering = [
+        order if key.nullable else _plain(key)
+        for key, order in zip(keys, queryset.query.order_by, strict=True)
+    ]
+    # order_by keeps a reverse() already applied
+    ordered = queryset.order_by(*ordering)
+    return list(ordered.values_list("pk", flat=True)[offset : offset + limit])
+
+
+def _plain(key: SortKey):
+    return F(key.path).desc() if key.descending else F(key.path).asc()
 
 
 def _rows(queryset: QuerySet, ids: list) -> list:

@@ -22,7 +22,14 @@ from kehu.audit.selectors import events_for_customer
 from kehu.core.api.auth import requires
 from kehu.core.api.errors import etag, mark_read_only, with_errors
 from kehu.core.api.lookup import get_or_404
-from kehu.core.api.pagination import PageParams, page_schema, paginate
+from kehu.core.api.pagination import (
+    CursorPageParams,
+    PageParams,
+    cursor_page_schema,
+    cursor_paginate,
+    page_schema,
+    paginate,
+)
 from kehu.core.api.schemas import Bool, InputSchema, ObjectId, SafeStr
 from kehu.customers import exports, fields, selectors, services, statistics
 from kehu.customers.filters import CustomerFilter, filter_with_saved, saved_query_of
@@ -166,17 +173,24 @@ CONDITIONS_TEXT = (
 
 @customers.get(
     "",
-    response=with_errors({200: page_schema(CustomerOut)}),
+    response=with_errors({200: cursor_page_schema(CustomerOut)}),
     auth=requires("customers.view_customer"),
     summary="Find customers",
-    description=CONDITIONS_TEXT,
+    description=(
+        "Page by `page` numbers, or follow the `next` and `previous` links (their `cursor`), "
+        "which stay fast however deep the page: a cursor is the position of the row at the "
+        "edge of a page in the current ordering.\n\n" + CONDITIONS_TEXT
+    ),
 )
 def customer_list(
-    request, filters: Query[CustomerFilter], page: Query[PageParams], saved: Query[SavedParam]
+    request,
+    filters: Query[CustomerFilter],
+    page: Query[CursorPageParams],
+    saved: Query[SavedParam],
 ):
     filters, _query = _conditions(request, saved)
     queryset = filters.apply(selectors.customer_list(request.user))
-    return paginate(queryset, page, customer_out)
+    return cursor_paginate(request, queryset, page, customer_out)
 
 
 @customers.post(

@@ -49,6 +49,7 @@ from kehu.core.api.schemas import Money, SafeStr
 from kehu.customers.choices import UserFieldType
 from kehu.customers.columns import SORT_PATHS
 from kehu.customers.models import Customer, UserField
+from kehu.customers.search import keyword_condition
 
 # Sorting: any column of the catalogue that is a real database column (columns.SORT_PATHS).
 # References sort by their code (a credit grade by its rank, best first); "status" puts active
@@ -220,7 +221,10 @@ class CustomerFilter(BaseModel):
     data): ``parse_conditions`` reads them and keeps them with the filter."""
 
     q: SafeStr | None = Field(
-        None, max_length=100, description="Part of the code, name, short name or mnemonic."
+        None,
+        max_length=100,
+        description="Part of the code, name, short name, mnemonic, phone, mobile or email of "
+        "the customer or of one of its contacts (Latin letters in any case).",
     )
     code: SafeStr | None = Field(None, max_length=30, description="Exact customer code.")
     class_code: _codes(40) = Field(
@@ -286,12 +290,7 @@ class CustomerFilter(BaseModel):
     def apply(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` narrowed to the conditions and sorted."""
         if self.q:
-            queryset = queryset.filter(
-                Q(code__icontains=self.q)
-                | Q(name__icontains=self.q)
-                | Q(short_name__icontains=self.q)
-                | Q(mnemonic__icontains=self.q)
-            )
+            queryset = queryset.filter(keyword_condition(self.q))
         queryset = self._apply_codes(queryset)
         if self.status == "active":
             queryset = queryset.filter(deactivated_on__isnull=True)

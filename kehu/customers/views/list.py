@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from kehu.core import keyset
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
 from kehu.customers.choices import UserFieldType
@@ -43,6 +44,8 @@ PAGE_SIZE = 50
 COLUMNS_PARAM = "columns"
 # The parameters of the list page besides the conditions: a saved query, the page, the columns.
 PAGE_PARAMS = (SAVED_PARAM, "page", COLUMNS_PARAM)
+# Pages linked by number (an OFFSET the database counts through); deeper ones go by cursor.
+NUMBERED_PAGES = 20
 
 
 def _label(field: str) -> Promise:
@@ -446,9 +449,10 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
         if column_error:
             errors.append(column_error)
         params[COLUMNS_PARAM] = chosen
-        page = Paginator(filters.apply(selectors.customer_list(user)), PAGE_SIZE).get_page(
-            params.get("page")
-        )
+        queryset = filters.apply(selectors.customer_list(user))
+        paginator = Paginator(queryset, PAGE_SIZE)
+        keys = keyset.sort_keys(queryset)
+        window, number = self._window(queryset, keys, paginator, params, errors)
         selected_class = filters.class_code[0] if len(filters.class_code) == 1 else None
         tree = class_tree(user, selected_class, params)
         # what the forms and the chips carry besides the conditions: the order and columns
@@ -456,10 +460,10 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
         context.update(
             filters=filters,
             errors=errors,
-            page_obj=page,
+            count=paginator.count,
             rows=[
                 Row(customer, [cell(customer, column) for column in columns])
-                for customer in page.object_list
+                for customer in window.rows
             ],
             tree=tree,
             selected_class=selected_class,
@@ -473,7 +477,8 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
             form_carry=[("ordering", filters.ordering)],
             export_carry=[(key, value) for key, value in carry.items() if value],
             column_choices=column_choices(columns),
-            page_links=self._page_links(page, params),
+            page_links=self._page_links(paginator, number, params),
+            **self._cursor_links(window, keys, number, paginator, params),
             status_choices=STATUS_CHOICES,
             saved_query=saved,
             saved_queries=selectors.saved_queries_visible_to(user),
@@ -507,16 +512,50 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
             headings.append(Heading(key, column.label, url, state, numeric))
         return headings
 
-    @staticmethod
-    def _page_links(page, params: dict) -> list[tuple[str, str | None, bool]]:
-        """(label, url, current) for each page around the current one; url None is a gap."""
-        links = []
-        for number in page.paginator.get_elided_page_range(page.number, on_each_side=2):
-            if isinstance(number, int):
-                links.append((str(number), _query(params, page=number), number == page.number))
+    def _window(self, queryset, keys, paginator, params, errors):
+        """The rows of the page and its number: after or before the ``cursor`` of a
+        previous/next/last link (no number then), or by page number."""
+        text = self.request.GET.get(keyset.CURSOR_PARAM)
+        if text:
+            try:
+                cursor = keyset.decode_cursor(text, keys)
+            except DjangoValidationError:
+                errors.append(_("The page link does not fit these conditions: first page shown."))
             else:
-                links.append((str(number), None, False))
+                size = PAGE_SIZE
+                if cursor.values is None:  # the last page, as long as by page numbers
+                    size = paginator.count - (paginator.num_pages - 1) * PAGE_SIZE or PAGE_SIZE
+                return keyset.window_at_cursor(queryset, keys, cursor, size), None
+        number = paginator.get_page(params.get("page")).number
+        offset = (number - 1) * PAGE_SIZE
+        window = keyset.window_at_offset(queryset, keys, offset, PAGE_SIZE, paginator.count)
+        return window, number
+
+    @staticmethod
+    def _page_links(paginator, number, params) -> list[tuple[str, str | None, bool]]:
+        """(label, url, current) for the numbered pages around the current one (the first
+        ``NUMBERED_PAGES`` only: deeper pages go by cursor); url None is a gap."""
+        links = []
+        for item in paginator.get_elided_page_range(number or 1, on_each_side=2):
+            if isinstance(item, int) and (item <= NUMBERED_PAGES or item == number):
+                links.append((str(item), _query(params, page=item), item == number))
+            elif links and links[-1][1] is not None:  # one gap for any run of left-out pages
+                links.append((str(Paginator.ELLIPSIS), None, False))
         return links
+
+    @staticmethod
+    def _cursor_links(window, keys, number, paginator, params) -> dict[str, str | None]:
+        """Previous, next and last page links by cursor: as fast at any depth."""
+
+        def link(cursor):
+            return _query(params, page=None, cursor=cursor.encode()) if cursor else None
+
+        at_end = window.next is None if number is None else number >= paginator.num_pages
+        return {
+            "previous_url": link(window.previous),
+            "next_url": link(window.next),
+            "last_url": None if at_end else link(keyset.last_page_cursor(keys)),
+        }
 
 
 def query_pairs(params: dict) -> list[tuple[str, str]]:

@@ -143,6 +143,8 @@ def _row_values(header_map, row: list) -> dict | None:
     """The row's cells by input name, converted by kind; None for an empty row."""
     values, user_fields, empty = {}, {}, True
     for index, column in header_map.positions.items():
+        if column.kind == "ignored":
+            continue
         value = row[index] if index < len(row) else None
         if isinstance(value, str) and value == "":
             value = None

@@ -20,7 +20,7 @@ from operator import or_
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import BooleanField, F, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django.utils.translation import gettext_lazy as _
 
@@ -136,7 +136,12 @@ def decode_cursor(text: str, keys: list[SortKey]) -> Cursor:
 
 
 def _parse(key: SortKey, value):
-    if not isinstance(value, str | int) or isinstance(value, bool):
+    if isinstance(value, bool):
+        # a yes/no column's position; anywhere else a bool is not a value
+        if not isinstance(key.field, BooleanField):
+            raise ValueError(value)
+        return value
+    if not isinstance(value, str | int):
         raise ValueError(value)
     try:
         parsed = key.field.to_python(value)

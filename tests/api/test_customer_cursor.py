@@ -163,9 +163,9 @@ def test_a_cursor_with_a_value_its_column_cannot_hold_is_422(api, archive, order
 
 
 def _column(ordering: str) -> str:
-    from kehu.customers.filters import _ORDER_COLUMNS
+    from kehu.customers.columns import SORT_PATHS
 
-    return _ORDER_COLUMNS[ordering]
+    return SORT_PATHS[ordering]
 
 
 def test_a_cursor_from_another_ordering_is_refused(api, archive):

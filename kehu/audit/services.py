@@ -86,27 +86,18 @@ def events_record_many(
     if recording_is_suspended():
         return 0
     who = who or current_actor()
-    at = timezone.now()
-    types = ContentType.objects.db_manager(using)
-    events = []
-    for instance, changes, customer_id in items:
-        events.append(
-            AuditEvent(
-                at=at,
-                action=action,
-                actor=who.actor,
-                actor_name=who.actor_name,
-                request_id=who.request_id[:64],
-                ip=who.ip,
-                operation_id=who.operation_id,
-                customer_id=customer_id,
-                changes=changes or {},
-                content_type=types.get_for_model(instance),
-                object_id=str(instance.pk)[:64],
-                object_repr=_repr(instance),
-            )
+    events = [
+        event_build(
+            action=action,
+            instance=instance,
+            changes=changes,
+            customer_id=customer_id,
+            who=who,
+            using=using,
         )
-    AuditEvent.objects.using(using).bulk_create(events, batch_size=BULK_BATCH)
+        for instance, changes, customer_id in items
+    ]
+    events_record_bulk(events, using=using, batch_size=BULK_BATCH)
     return len(events)
 
 

@@ -95,9 +95,11 @@ def test_a_worker_killed_in_the_middle_of_an_import_leaves_the_database_as_befor
         )
     else:
         env.pop("DATABASE_URL", None)
+    # more rows than one batch of the importer, so that progress is reported after a batch
+    # has been written inside the import's transaction
     big = tmp_path / "big.csv"
     big.write_text(
-        HEADER + "".join(f"K{n:05d},客户{n}有限公司,0101\r\n" for n in range(1000)),
+        HEADER + "".join(f"K{n:05d},客户{n}有限公司,0101\r\n" for n in range(2500)),
         encoding="utf-8",
     )
     job_id = _script(env, "setup", str(big))

@@ -488,7 +488,9 @@ class Browser:
             response = self.client.get(url, follow=follow)
             assert response.status_code == 200, f"{key} answered {response.status_code}"
             self._responses[key] = response
-            self.pages[key] = response.content.decode()
+            # a download (the import template) is no page: nothing in it is rendered HTML
+            html = response["Content-Type"].startswith("text/html")
+            self.pages[key] = response.content.decode() if html else ""
         return self._responses[key]
 
     def open(self, url: str, language: str = "en") -> str:

@@ -12,7 +12,7 @@ a receipt's ``unapplied_amount``, an order's ``invoiced_amount``) and the figure
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +24,13 @@ from kehu.sales.choices import InvoiceStatus, OrderStatus, ReceiptStatus, Settle
 
 CENT = Decimal("0.01")
 NUMBER_MAX = 30
+# A number names its document in URLs (/api/v1/sales-invoices/{number}): no slash, no spaces
+# around it.
+NUMBER_VALIDATOR = RegexValidator(
+    r"\A[^/\s](?:[^/]*[^/\s])?\Z", _("A number has no slash and no spaces at either end.")
+)
+# Documents are cancelled or reversed, never deleted: no permission to delete them.
+PERMISSIONS = ("add", "change", "view")
 
 
 class DocumentDeleteError(Exception):
@@ -42,7 +49,9 @@ class DocumentQuerySet(models.QuerySet):
 class SalesDocument(TimeStampedModel):
     """What every sales document has: a number, a customer, a date, an amount, a currency."""
 
-    number = models.CharField(_("number"), max_length=NUMBER_MAX, unique=True)
+    number = models.CharField(
+        _("number"), max_length=NUMBER_MAX, unique=True, validators=[NUMBER_VALIDATOR]
+    )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
     )
@@ -57,6 +66,7 @@ class SalesDocument(TimeStampedModel):
     class Meta:
         abstract = True
         ordering = ["-date", "-number"]
+        default_permissions = PERMISSIONS
 
     def __str__(self):
         return self.number
@@ -224,6 +234,7 @@ class Settlement(TimeStampedModel):
 
     class Meta:
         ordering = ["-date", "-id"]
+        default_permissions = PERMISSIONS
         verbose_name = _("settlement")
         verbose_name_plural = _("settlements")
         constraints = [
@@ -236,7 +247,7 @@ class Settlement(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.receipt_id} → {self.invoice_id}: {self.amount}"
+        return f"{self.receipt.number} → {self.invoice.number}: {self.amount}"
 
     def delete(self, *args, **kwargs):
         raise DocumentDeleteError("Settlements are reversed, never deleted.")

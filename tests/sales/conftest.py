@@ -30,3 +30,6 @@ def make_customer(classes):
 @pytest.fixture
 def usd(db):
     return Currency.objects.get(code="USD")
+
+
+from tests.api.conftest import api_as  # noqa: E402, F401  (the API tests' client per role)

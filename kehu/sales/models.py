@@ -3,7 +3,7 @@
 Every document belongs to one customer (``PROTECT``: a customer with documents is never
 deleted) and is in that customer's trading currency. A posted document is never deleted:
 orders and invoices are cancelled, receipts and settlements reversed (see
-``docs/decisions/0007-sales-ledger.md``). The cached amounts (an invoice's ``open_amount``,
+``docs/decisions/0008-sales-ledger.md``). The cached amounts (an invoice's ``open_amount``,
 a receipt's ``unapplied_amount``, an order's ``invoiced_amount``) and the figures on
 ``Customer`` are kept by ``kehu.sales.services`` in the same transaction as the document, and
 ``kehu check-balances`` recomputes them.

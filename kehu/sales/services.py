@@ -68,7 +68,7 @@ def trading_currency(customer: Customer) -> Currency | None:
 def _currency(customer: Customer, code: str | None) -> Currency:
     """The document's currency: the customer's trading currency, and no other.
 
-    A minimal ledger converts nothing (docs/decisions/0007-sales-ledger.md): a document in
+    A minimal ledger converts nothing (docs/decisions/0008-sales-ledger.md): a document in
     another currency would make the customer's balance a sum of different money.
     """
     trading = trading_currency(customer)
@@ -225,7 +225,12 @@ def due_date_for(customer: Customer, date: datetime.date) -> datetime.date:
         days = customer.payment_terms.net_days
     else:
         days = 0
-    return date + datetime.timedelta(days=days)
+    try:
+        return date + datetime.timedelta(days=days)
+    except OverflowError:
+        raise ValidationError(
+            {"date": _("The due date would be past the last date there is.")}, code="invalid"
+        ) from None
 
 
 def invoice_post(

@@ -151,6 +151,9 @@ def test_the_due_date_comes_from_the_credit_days_or_the_payment_terms(make_custo
     with pytest.raises(ValidationError) as exc:
         _invoice(by_days, "I6", "1", date="2026-13-01")
     assert "date" in _errors(exc)
+    with pytest.raises(ValidationError) as exc:
+        _invoice(by_days, "I7", "1", date=datetime.date(9999, 12, 20))
+    assert "last date" in _errors(exc)["date"][0]
 
 
 def test_a_document_in_another_currency_than_the_customers_is_refused(make_customer):

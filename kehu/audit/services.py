@@ -31,6 +31,28 @@ def event_record(
     """
     if recording_is_suspended():
         return None
+    event = event_build(
+        action=action,
+        instance=instance,
+        changes=changes,
+        customer_id=customer_id,
+        who=who,
+        using=using,
+    )
+    event.save(using=using)
+    return event
+
+
+def event_build(
+    *,
+    action: str,
+    instance=None,
+    changes: dict | None = None,
+    customer_id: int | None = None,
+    who: AuditActor | None = None,
+    using: str = "default",
+) -> AuditEvent:
+    """The event ``event_record`` would insert, not yet saved (for ``events_record_bulk``)."""
     who = who or current_actor()
     event = AuditEvent(
         at=timezone.now(),
@@ -47,7 +69,6 @@ def event_record(
         event.content_type = ContentType.objects.db_manager(using).get_for_model(instance)
         event.object_id = str(instance.pk)[:64]
         event.object_repr = _repr(instance)
-    event.save(using=using)
     return event
 
 
@@ -87,6 +108,14 @@ def events_record_many(
         )
     AuditEvent.objects.using(using).bulk_create(events, batch_size=BULK_BATCH)
     return len(events)
+
+
+def events_record_bulk(events: list[AuditEvent], *, using: str = "default", batch_size=1000):
+    """Insert events built with ``event_build`` (for rows written in bulk, which send no
+    signals), in the caller's transaction; nothing while recording is suspended."""
+    if recording_is_suspended() or not events:
+        return
+    AuditEvent.objects.using(using).bulk_create(events, batch_size=batch_size)
 
 
 def _repr(instance) -> str:

@@ -22,10 +22,17 @@ from kehu.audit.selectors import events_for_customer
 from kehu.core.api.auth import requires
 from kehu.core.api.errors import etag, mark_read_only, with_errors
 from kehu.core.api.lookup import get_or_404
-from kehu.core.api.pagination import PageParams, page_schema, paginate
+from kehu.core.api.pagination import (
+    CursorPageParams,
+    PageParams,
+    cursor_page_schema,
+    cursor_paginate,
+    page_schema,
+    paginate,
+)
 from kehu.core.api.schemas import Bool, InputSchema, ObjectId, SafeStr
 from kehu.customers import exports, fields, selectors, services, statistics
-from kehu.customers.filters import CustomerFilter, filter_with_saved
+from kehu.customers.filters import CustomerFilter, filter_with_saved, saved_query_of
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.schemas import (
     CHILD_INPUTS,
@@ -136,25 +143,54 @@ class SavedParam(BaseModel):
     )
 
 
-def _filters(request, filters: CustomerFilter, saved: SavedParam) -> CustomerFilter:
-    """``filters`` over the saved query, if one is named (the same helper as the web list)."""
-    if saved.saved is None:
-        return filters
-    return filter_with_saved(request.GET, request.user, saved.saved)
+def _conditions(request, saved: SavedParam) -> tuple[CustomerFilter, SavedQuery | None]:
+    """The query's filter and the saved query it names: read from the request itself like the
+    web list does, so that the ``uf_*`` conditions (not in the OpenAPI parameters, their
+    names depend on the data) apply too. Ninja has already checked the documented ones."""
+    query = None if saved.saved is None else saved_query_of(request.user, saved.saved)
+    return filter_with_saved(request.GET, request.user, query), query
+
+
+# The conditions' rules, in the description of every operation that takes them.
+CONDITIONS_TEXT = (
+    "Conditions combine with AND. Codes of master data (`class_code`, `region_code` with "
+    "their subtrees, `industry`, `department`, `salesperson`, `credit_grade`) may be repeated "
+    "or comma-separated: any of them matches. `tag` repeated: customers with every tag. "
+    "Ranges include both ends (`*_from`/`*_to` dates as YYYY-MM-DD, `*_min`/`*_max` "
+    "numbers); a customer without a value is outside any range; an end before the start is "
+    "refused with 422 on the end's parameter.\n\n"
+    "**User-defined fields** (keys as in `GET /user-fields`, active fields only): "
+    "`uf_<key>=value` is an exact match for text, choice, yes/no (`true`/`false`, `1`/`0`, "
+    "`是`/`否`), number and date fields (repeat it for several texts or choices: any of them); "
+    "`uf_<key>_min` / `uf_<key>_max` bound a number field, `uf_<key>_from` / `uf_<key>_to` a "
+    "date field. An unknown key, a value the field does not take or a reversed range is "
+    "refused with 422 naming the parameter.\n\n"
+    "`saved=<id>` applies a saved query; the parameters given override its conditions. A "
+    "saved query whose stored conditions no longer parse (e.g. a user-defined field since "
+    "deactivated) is refused with 422 on `saved`."
+)
 
 
 @customers.get(
     "",
-    response=with_errors({200: page_schema(CustomerOut)}),
+    response=with_errors({200: cursor_page_schema(CustomerOut)}),
     auth=requires("customers.view_customer"),
     summary="Find customers",
+    description=(
+        "Page by `page` numbers, or follow the `next` and `previous` links (their `cursor`), "
+        "which stay fast however deep the page: a cursor is the position of the row at the "
+        "edge of a page in the current ordering.\n\n" + CONDITIONS_TEXT
+    ),
 )
 def customer_list(
-    request, filters: Query[CustomerFilter], page: Query[PageParams], saved: Query[SavedParam]
+    request,
+    filters: Query[CustomerFilter],
+    page: Query[CursorPageParams],
+    saved: Query[SavedParam],
 ):
-    filters = _filters(request, filters, saved)
+    filters, _query = _conditions(request, saved)
     queryset = filters.apply(selectors.customer_list(request.user))
-    return paginate(queryset, page, customer_out)
+    return cursor_paginate(request, queryset, page, customer_out)
 
 
 @customers.post(
@@ -219,7 +255,8 @@ _EXPORT_FILE = {"schema": {"type": "string", "format": "binary"}}
         "`attachment; filename=customers-YYYYMMDD-HHMM.xlsx`). Columns are SPEC §8's customer "
         "columns, headed in Chinese or English: references as codes, dates as YYYY-MM-DD, "
         "amounts as plain decimals. A text cell that a spreadsheet would run as a formula "
-        "(starting with = + - @, a tab or a carriage return) starts with a `'`."
+        "(starting with = + - @, a tab or a carriage return) starts with a `'`.\n\n"
+        + CONDITIONS_TEXT
     ),
     openapi_extra={
         "responses": {
@@ -238,7 +275,9 @@ def customer_export(
     params: Query[exports.ExportParams],
     saved: Query[SavedParam],
 ):
-    filters = _filters(request, filters, saved)
+    filters, query = _conditions(request, saved)
+    if params.columns is None and query is not None and query.columns:
+        params = params.model_copy(update={"columns": ",".join(query.columns)})
     return exports.export_response(
         filters.apply(selectors.customers_visible_to(request.user)), params
     )
@@ -272,12 +311,16 @@ class StatisticsOut(Schema):
         "`total`. Groups come in code order; customers without a value form the group with "
         '`code` null ("not set"), last. `level` (class and region only) rolls the tree up: '
         "`level=1` groups by the top-level class or region. A `level` deeper than the tree's "
-        "coding scheme, or on another grouping, is refused with 422."
+        "coding scheme, or on another grouping, is refused with 422.\n\n" + CONDITIONS_TEXT
     ),
 )
 def customer_statistics(
-    request, filters: Query[CustomerFilter], params: Query[statistics.StatisticsParams]
+    request,
+    filters: Query[CustomerFilter],
+    params: Query[statistics.StatisticsParams],
+    saved: Query[SavedParam],
 ):
+    filters, _query = _conditions(request, saved)
     queryset = filters.apply(selectors.customers_visible_to(request.user))
     return statistics.customer_statistics(queryset, params.group_by, params.level)
 
@@ -620,8 +663,9 @@ router.add_router("/tags", tags_router)
 saved_queries = Router(tags=["saved queries"])
 
 _PARAMS_TEXT = (
-    "The conditions: parameters of `GET /customers` (`q`, `class_code`, `status`, …) as an "
-    "object of texts; only parameters with a non-default value are kept."
+    "The conditions: parameters of `GET /customers` (`q`, `class_code`, `status`, "
+    "`credit_limit_min`, `uf_<key>`…) as an object of texts (a list of texts for a condition "
+    "given several times, e.g. `tag`); only parameters with a non-default value are kept."
 )
 
 
@@ -630,9 +674,11 @@ class SavedQueryIn(InputSchema):
     shared: Bool = Field(False, description="Visible to (and usable by) every user.")
     params: dict[str, Any] = Field(default_factory=dict, max_length=30, description=_PARAMS_TEXT)
     columns: Annotated[list[SafeStr], Field(max_length=200)] | None = Field(
-        None, description="Export columns, in order (names as in the export's `columns`)."
+        None,
+        description="The columns of the list and the export, in order (names as in the "
+        "export's `columns`); the export uses them when it is given no `columns`.",
     )
-    ordering: SafeStr | None = Field(None, max_length=20, description="As `ordering`.")
+    ordering: SafeStr | None = Field(None, max_length=40, description="As `ordering`.")
 
 
 class SavedQueryPatch(InputSchema):
@@ -640,7 +686,7 @@ class SavedQueryPatch(InputSchema):
     shared: Bool | None = None
     params: dict[str, Any] | None = Field(None, max_length=30, description=_PARAMS_TEXT)
     columns: Annotated[list[SafeStr], Field(max_length=200)] | None = None
-    ordering: SafeStr | None = Field(None, max_length=20)
+    ordering: SafeStr | None = Field(None, max_length=40)
 
 
 class SavedQueryOut(Schema):
@@ -697,7 +743,8 @@ def saved_query_list(request, page: Query[PageParams]):
     response=with_errors({201: SavedQueryOut}),
     auth=requires("customers.view_customer"),
     summary="Save a customer query",
-    description="Use it as `saved=<id>` in `GET /customers` and `GET /customers/export`.",
+    description="Use it as `saved=<id>` in `GET /customers`, `GET /customers/export` and "
+    "`GET /customers/statistics`.",
 )
 def saved_query_create(request, payload: SavedQueryIn):
     data = payload.model_dump(exclude_unset=True)

@@ -3,9 +3,9 @@
 The web list, the API and the CLI parse their conditions into the one ``CustomerFilter`` and
 pass its queryset here; this module only turns rows into cells and cells into a file.
 
-- Columns are SPEC §8's customer columns (with its Chinese and English headers), then the
-  other fields of the data vocabulary (``fields.py``), then the user-defined fields, so that a
-  file exported here can be read back by the importer unchanged.
+- Columns come from the one catalogue of ``columns.py``: by default SPEC §8's customer columns
+  (with its Chinese and English headers), so that a file exported here can be read back by the
+  importer unchanged; on request any other column, the values the system maintains included.
 - Values in §8's formats: references as codes, dates as YYYY-MM-DD (date cells in XLSX),
   amounts as plain decimals (number cells in XLSX), booleans as 是/否 or Y/N by header language.
 - Rows are read set-based, ``chunk_size`` at a time, with the tags of a chunk in one query:
@@ -25,7 +25,6 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 from typing import Literal
@@ -33,116 +32,21 @@ from typing import Literal
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, Field, field_validator
 
 from kehu.core.api.schemas import SafeStr
-from kehu.customers.models import Customer, UserField
+from kehu.customers.columns import (  # noqa: F401 - the catalogue, re-exported
+    BUILTIN_COLUMNS,
+    DEFAULT_COLUMNS,
+    ExportColumn,
+    available_columns,
+    parse_columns,
+)
+from kehu.customers.models import Customer
 
 CHUNK_SIZE = 2000
 ENCODINGS = {"utf-8": "utf-8-sig", "gb18030": "gb18030"}  # name in the API -> Python codec
 TAG_SEPARATOR = "; "
-
-
-@dataclass(frozen=True)
-class ExportColumn:
-    """One column of the customer sheet: ``key`` is its English header (the API's name)."""
-
-    key: str
-    header_zh: str
-    kind: str = "text"  # text, number, date, bool, tags, user
-    lookup: str | None = None  # the values_list path; None: the key itself
-
-    def header(self, language: str) -> str:
-        return self.header_zh if language == "zh" else self.key
-
-
-def _col(key, zh, kind="text", lookup=None) -> ExportColumn:
-    return ExportColumn(key, zh, kind, lookup)
-
-
-# SPEC §8, in its order: the default columns of an export.
-SPEC_COLUMNS = (
-    _col("code", "客户编码"),
-    _col("name", "客户名称"),
-    _col("short_name", "客户简称"),
-    _col("mnemonic", "助记码"),
-    _col("class_code", "所属分类", lookup="customer_class__code"),
-    _col("region_code", "所属地区", lookup="region__code"),
-    _col("industry", "所属行业", lookup="industry__code"),
-    _col("credit_code", "统一社会信用代码"),
-    _col("legal_representative", "法人"),
-    _col("registered_capital", "注册资本", "number"),
-    _col("founded_on", "成立日期", "date"),
-    _col("employees", "员工人数", "number"),
-    _col("annual_revenue", "年营业额", "number"),
-    _col("currency", "币种", lookup="currency__code"),
-    _col("parent_code", "总公司", lookup="parent__code"),
-    _col("department", "分管部门", lookup="department__code"),
-    _col("salesperson", "专管业务员", lookup="salesperson__code"),
-    _col("address", "地址"),
-    _col("postal_code", "邮编"),
-    _col("phone", "电话"),
-    _col("fax", "传真"),
-    _col("mobile", "手机"),
-    _col("email", "邮箱"),
-    _col("website", "网址"),
-    _col("credit_grade", "信用等级", lookup="credit_grade__code"),
-    _col("credit_limit", "信用额度", "number"),
-    _col("credit_days", "信用期限", "number"),
-    _col("payment_terms", "付款条件", lookup="payment_terms__code"),
-    _col("discount_rate", "扣率", "number"),
-    _col("developed_on", "发展日期", "date"),
-    _col("deactivated_on", "停用日期", "date"),
-    _col("remarks", "备注"),
-)
-# The rest of the writable vocabulary (fields.PLAIN_FIELDS / REFERENCE_FIELDS / tags), which
-# §8 does not list: offered on request, with headers in the same style.
-EXTRA_COLUMNS = (
-    _col("country", "国家"),
-    _col("kind", "客户类型"),
-    _col("is_supplier", "是否供应商", "bool"),
-    _col("supplier_code", "供应商编码"),
-    _col("registered_capital_currency", "注册资本币种", lookup="registered_capital_currency__code"),
-    _col("shipping_method", "发运方式", lookup="shipping_method__code"),
-    _col("price_level", "价格级别"),
-    _col("control_credit_limit", "控制信用额度", "bool"),
-    _col("control_credit_days", "控制信用期限", "bool"),
-    _col("control_via_parent", "按总公司控制信用", "bool"),
-    _col("tags", "标签", "tags"),
-)
-BUILTIN_COLUMNS = {column.key: column for column in SPEC_COLUMNS + EXTRA_COLUMNS}
-DEFAULT_COLUMNS = tuple(column.key for column in SPEC_COLUMNS)
-
-
-def available_columns() -> dict[str, ExportColumn]:
-    """Every exportable column by key: the built-in ones, then the active user-defined fields
-    (key = the field's key, Chinese header = its Chinese label)."""
-    columns = dict(BUILTIN_COLUMNS)
-    for definition in UserField.objects.filter(is_active=True).order_by("group", "position"):
-        if definition.key not in columns:
-            columns[definition.key] = ExportColumn(
-                definition.key, definition.label_zh, "user", definition.field_type
-            )
-    return columns
-
-
-def parse_columns(names: Iterable[str] | None) -> list[ExportColumn]:
-    """The columns named by ``names`` (keys, in the order given); the §8 columns when empty.
-
-    Raises ``ValueError`` naming the unknown or repeated columns.
-    """
-    names = [name.strip() for name in names or () if name.strip()]
-    available = available_columns()
-    if not names:
-        return [available[key] for key in DEFAULT_COLUMNS]
-    unknown = [name for name in names if name not in available]
-    if unknown:
-        raise ValueError(_("Unknown columns: %(names)s.") % {"names": ", ".join(unknown[:10])})
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        raise ValueError(_("Columns named twice: %(names)s.") % {"names": ", ".join(repeated)})
-    return [available[name] for name in names]
 
 
 def header_language(language: str | None = None) -> str:
@@ -202,6 +106,7 @@ def export_rows(
     language = header_language(language)
     yield [column.header(language) for column in columns]
     yes_no = ("是", "否") if language == "zh" else ("Y", "N")
+    statuses = ("正常", "停用") if language == "zh" else ("active", "deactivated")
     lookups, readers = ["pk"], []
     wants_tags = False
     for column in columns:
@@ -227,6 +132,10 @@ def export_rows(
                     cells.append(_text(value))
                 elif kind == "bool":
                     cells.append(yes_no[0] if value else yes_no[1])
+                elif kind == "status":
+                    cells.append(statuses[0] if value is None else statuses[1])
+                elif kind == "datetime":
+                    cells.append(_local_time(value))
                 elif kind == "user":
                     cells.append(_user_value((value or {}).get(column.key), column.lookup, yes_no))
                 else:  # numbers and dates keep their type
@@ -234,6 +143,10 @@ def export_rows(
             yield cells
         if progress is not None:
             progress(len(chunk))
+
+
+def _local_time(value: datetime.datetime | None) -> str | None:
+    return None if value is None else timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _tags_of(ids: list[int]) -> dict[int, list[str]]:
@@ -487,7 +400,10 @@ class ExportParams(BaseModel):
         None,
         max_length=2000,
         description="Comma-separated column names (SPEC §8's English headers, e.g. "
-        "`code,name,class_code`), in the order wanted; default: every §8 customer column.",
+        "`code,name,class_code`, the read-only `status`, `receivable_balance`, "
+        "`last_transaction_on`, `created_at`…, or a user-defined field's key), in the order "
+        "wanted; default: the columns of the saved query named by `saved`, else every §8 "
+        "customer column.",
     )
     language: Literal["zh-hans", "en"] | None = Field(
         None, description="Language of the headers (and of yes/no); default: the request's."

@@ -480,8 +480,9 @@ class SavedQuery(TimeStampedModel):
     shared = models.BooleanField(_("shared"), default=False)
     # CustomerFilter conditions: only known keys with non-default values (the services check).
     params = models.JSONField(_("conditions"), default=dict, blank=True)
-    columns = models.JSONField(_("export columns"), default=list, blank=True)
-    ordering = models.CharField(_("sort order"), max_length=20, blank=True)
+    # The columns of the list and the export (keys of columns.py's catalogue); empty: defaults.
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    ordering = models.CharField(_("sort order"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["name", "pk"]

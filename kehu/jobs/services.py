@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from kehu.core.errors import ServiceError
 from kehu.jobs.choices import JobStatus
@@ -248,6 +250,11 @@ def jobs_recover_interrupted() -> int:
         return 0
     for job_id in gone:
         _progress_file(job_id).unlink(missing_ok=True)
+    # The queue's own row of each such task stays "RUNNING" too: close it the same way.
+    task_ids = [t for t in Job.objects.filter(pk__in=gone).values_list("task_id", flat=True) if t]
+    DBTaskResult.objects.filter(id__in=task_ids, status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED, finished_at=now
+    )
     return Job.objects.filter(pk__in=gone, status=JobStatus.RUNNING).update(
         status=JobStatus.FAILED,
         error_code=INTERRUPTED,

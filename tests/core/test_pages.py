@@ -60,9 +60,10 @@ def crawl(client, start: str) -> dict[str, _Page]:
         per_pattern[pattern] = per_pattern.get(pattern, 0) + 1
         response = client.get(url, follow=True)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
-        if not response["Content-Type"].startswith("text/html"):
-            continue  # a download (the import template, an error report): no page to read
         page = _Page()
+        if not response["Content-Type"].startswith("text/html"):
+            pages[url] = page  # a download (the import template): it answered, nothing to read
+            continue
         page.feed(response.content.decode())
         pages[url] = page
         for link in page.links:

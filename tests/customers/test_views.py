@@ -169,7 +169,7 @@ def test_paging_50_rows_a_page(logged_in, db):
 @pytest.mark.parametrize(
     "query",
     [
-        {"ordering": "receivable_balance"},
+        {"ordering": "tags"},
         {"status": "gone"},
         {"q": "x" * 500},
         {"q": "bad\x00text"},

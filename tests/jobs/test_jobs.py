@@ -4,12 +4,14 @@ import os
 import socket
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from kehu.accounts.services import user_create
 from kehu.jobs.choices import JobKind, JobStatus
@@ -130,7 +132,8 @@ def _dead_pid() -> int:
 
 
 def _running(owner, worker: str, heartbeat_age: timedelta) -> Job:
-    job = job_create(actor=owner, kind=JobKind.IMPORT, options={})
+    job = job_enqueue(job_create(actor=owner, kind=JobKind.IMPORT, options={}), count_task)
+    DBTaskResult.objects.filter(id=job.task_id).update(status="RUNNING")
     now = timezone.now()
     Job.objects.filter(pk=job.pk).update(
         status=JobStatus.RUNNING,
@@ -138,6 +141,7 @@ def _running(owner, worker: str, heartbeat_age: timedelta) -> Job:
         started_at=now - heartbeat_age,
         heartbeat_at=now - heartbeat_age,
     )
+    job.refresh_from_db()
     return job
 
 
@@ -159,6 +163,11 @@ def test_a_starting_worker_fails_the_jobs_left_running_by_dead_workers(owner, db
     } | {
         job.pk: (job.status, job.error_code)
         for job in Job.objects.filter(pk__in=[silent_elsewhere.pk, heard_elsewhere.pk])
+    }
+    tasks = DBTaskResult.objects.filter(id__in=[dead_here.task_id, alive_here.task_id])
+    assert dict(tasks.values_list("id", "status")) == {
+        uuid.UUID(dead_here.task_id): "FAILED",
+        uuid.UUID(alive_here.task_id): "RUNNING",
     }
     assert statuses == {
         dead_here.pk: (JobStatus.FAILED, "interrupted"),

@@ -396,3 +396,78 @@ def test_the_report_survives_json(tmp_path, admin_user, trees):
     rows = [["code", "name", "class_code"], ["J1", "", "0101"]]
     report = import_file(write_xlsx(tmp_path, {"customers": rows}), actor=admin_user)
     assert ImportReport.from_dict(report.to_dict()) == report
+
+
+# The batch path ------------------------------------------------------------------------------
+
+
+def test_names_are_unique_among_active_customers_in_the_file_and_the_archive(
+    tmp_path, admin_user, trees
+):
+    customer(code="M0", name="已有公司")
+    rows = [
+        ["code", "name", "class_code"],
+        ["M1", "新公司", "0101"],
+        ["M2", "新公司", "0101"],
+        ["M3", "已有公司", "0101"],
+        ["M0", "已有公司", "0102"],
+    ]
+    report = import_file(
+        write_xlsx(tmp_path, {"customers": rows}), actor=admin_user, skip_errors=True
+    )
+
+    assert {(e.key, e.column, e.code) for e in report.errors} == {
+        ("M2", "name", "name_taken"),
+        ("M3", "name", "name_taken"),
+    }
+    assert Customer.objects.get(code="M0").customer_class.code == "0102"
+    assert set(Customer.objects.values_list("code", flat=True)) == {"M0", "M1"}
+
+
+def test_a_batch_the_database_refuses_is_written_row_by_row(
+    tmp_path, admin_user, trees, monkeypatch
+):
+    from kehu.quality.importing import customers as batch
+
+    monkeypatch.setattr(batch.CustomerImporter, "_check_unique", lambda self, c, pk: None)
+    rows = [["code", "name", "class_code"], ["F1", "同名公司", "0101"], ["F2", "同名公司", "0101"]]
+    report = import_file(
+        write_xlsx(tmp_path, {"customers": rows}), actor=admin_user, skip_errors=True
+    )
+
+    [error] = report.errors
+    assert (error.key, error.column) == ("F2", "name")
+    assert list(Customer.objects.values_list("code", flat=True)) == ["F1"]
+
+
+def test_created_customers_have_the_audit_event_a_form_would_leave(tmp_path, admin_user, trees):
+    rows = [["code", "name", "class_code", "credit_limit"], ["V1", "审计公司", "0101", "12.5"]]
+    report = import_file(write_xlsx(tmp_path, {"customers": rows}), actor=admin_user)
+
+    created = Customer.objects.get(code="V1")
+    event = AuditEvent.objects.get(operation_id=report.operation_id, object_id=str(created.pk))
+    assert event.action == "create" and event.customer_id == created.pk
+    assert event.actor_id == admin_user.pk
+    assert event.changes["name"] == [None, "审计公司"]
+    assert event.changes["customer_class"] == [None, str(created.customer_class)]
+    assert event.changes["credit_limit"] == [None, "12.50"]
+    assert created.created_by == admin_user and created.mnemonic == "SJGS"
+
+
+def test_tags_and_a_new_head_office_go_through_the_services(tmp_path, admin_user, trees):
+    customer(code="H1", name="总部一")
+    customer(code="H2", name="总部二")
+    customer(code="W1", name="分部", parent_code="H1")
+    rows = [
+        ["code", "name", "class_code", "parent_code", "tags"],
+        ["W1", "分部", "0101", "H2", ""],
+        ["W2", "带标签", "0101", "", "重点; 华东"],
+    ]
+    report = import_file(write_xlsx(tmp_path, {"customers": rows}), actor=admin_user)
+
+    assert report.ok, report.errors
+    assert Customer.objects.get(code="W1").parent.code == "H2"
+    assert sorted(Customer.objects.get(code="W2").tags.values_list("name", flat=True)) == [
+        "华东",
+        "重点",
+    ]

@@ -1,10 +1,13 @@
-"""Page-number pagination shared by every list of the API."""
+"""Pagination shared by the lists of the API: page numbers everywhere, and keyset cursors
+where a list may be large (kehu/core/keyset.py)."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 from pydantic import BaseModel, Field, create_model
+
+from kehu.core import keyset
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -42,3 +45,82 @@ def paginate(
     rows: Iterable = [] if offset >= count else queryset[offset : offset + params.page_size]
     results = [serialize(row) for row in rows] if serialize else list(rows)
     return {"count": count, "page": params.page, "page_size": params.page_size, "results": results}
+
+
+class CursorPageParams(PageParams):
+    cursor: str | None = Field(
+        None,
+        max_length=2000,
+        description="Where the page starts: the `next` or `previous` cursor of another page "
+        "of the same query and ordering (then `page` is ignored). Deep pages are as fast "
+        "as the first one this way; a cursor that does not fit is refused with 422.",
+    )
+
+
+_cursor_page_schemas: dict[type, type[BaseModel]] = {}
+
+
+def cursor_page_schema(item: type[BaseModel]) -> type[BaseModel]:
+    """The response schema of a list of ``item`` with cursors:
+    ``{count, page, page_size, next, previous, next_cursor, previous_cursor, results}``."""
+    if item not in _cursor_page_schemas:
+        link = "URL of the %s page (the same query with its cursor); null when there is none."
+        value = "The `cursor` of the %s page; null when there is none."
+        _cursor_page_schemas[item] = create_model(
+            f"{item.__name__}CursorPage",
+            count=(int, Field(description="Rows of the whole query.")),
+            page=(
+                int | None,
+                Field(description="The page number; null for a page reached by a cursor."),
+            ),
+            page_size=(int, ...),
+            next=(str | None, Field(description=link % "next")),
+            previous=(str | None, Field(description=link % "previous")),
+            next_cursor=(str | None, Field(description=value % "next")),
+            previous_cursor=(str | None, Field(description=value % "previous")),
+            results=(list[item], ...),
+        )
+    return _cursor_page_schemas[item]
+
+
+def cursor_paginate(
+    request,
+    queryset: QuerySet,
+    params: CursorPageParams,
+    serialize: Callable[[Any], Any] | None = None,
+) -> dict:
+    """One page of ``queryset`` (ordered, ending with the primary key) by its page number or
+    by a cursor: a COUNT and one SELECT either way. A cursor that does not fit the query's
+    ordering raises a field error on ``cursor``."""
+    keys = keyset.sort_keys(queryset)
+    count = queryset.count()
+    if params.cursor:
+        cursor = keyset.decode_cursor(params.cursor, keys)
+        window = keyset.window_at_cursor(queryset, keys, cursor, params.page_size)
+        page = None
+    else:
+        offset = (params.page - 1) * params.page_size
+        window = keyset.window_at_offset(queryset, keys, offset, params.page_size, count)
+        page = params.page
+    next_cursor = window.next.encode() if window.next else None
+    previous_cursor = window.previous.encode() if window.previous else None
+    rows = window.rows
+    return {
+        "count": count,
+        "page": page,
+        "page_size": params.page_size,
+        "next": _link(request, next_cursor),
+        "previous": _link(request, previous_cursor),
+        "next_cursor": next_cursor,
+        "previous_cursor": previous_cursor,
+        "results": [serialize(row) for row in rows] if serialize else rows,
+    }
+
+
+def _link(request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    query = request.GET.copy()
+    query.pop("page", None)
+    query[keyset.CURSOR_PARAM] = cursor
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")

@@ -1,6 +1,7 @@
 """Creating, changing, deactivating and deleting customers (SPEC §2)."""
 
 import datetime
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -29,6 +30,24 @@ MAX_HEAD_OFFICE_DEPTH = 50
 TAG_MAX = 50
 MAX_TAGS = 50
 CREDIT_PERMISSION = "customers.change_customer_credit"
+_UNSET = object()
+
+
+@dataclass
+class BuildContext:
+    """What validating many customers at once loads only once (an import).
+
+    ``references`` maps a reference input name (``class_code``…) to a ``ReferenceIndex``;
+    ``user_fields`` holds the active user-defined field definitions; ``own_salesperson`` the
+    actor's salesperson record (None: none). In bulk, the checks that need the database
+    (uniqueness of code and active name, existence of referenced rows, the head-office chain
+    of an existing customer) are left to the caller, which knows every row of the batch.
+    """
+
+    references: dict = field(default_factory=dict)
+    user_fields: dict | None = None
+    own_salesperson: object = _UNSET
+    in_bulk: bool = True
 
 
 def customer_transactions(customer: Customer) -> list[tuple[str, int]]:
@@ -121,17 +140,22 @@ def _check_scope_kept(actor, customer: Customer) -> None:
     if actor is None:
         return
     if not selectors.customers_visible_to(actor).filter(pk=customer.pk).exists():
-        raise ValidationError(
-            {
-                "salesperson": ValidationError(
-                    _(
-                        "You could no longer see this customer: it would be outside your data "
-                        "scope. Choose a salesperson (or department) within your scope."
-                    ),
-                    code="out_of_scope",
-                )
-            }
-        )
+        raise scope_lost_error()
+
+
+def scope_lost_error() -> ValidationError:
+    """The refusal of a write after which the actor could no longer see the customer."""
+    return ValidationError(
+        {
+            "salesperson": ValidationError(
+                _(
+                    "You could no longer see this customer: it would be outside your data "
+                    "scope. Choose a salesperson (or department) within your scope."
+                ),
+                code="out_of_scope",
+            )
+        }
+    )
 
 
 def _check_version(customer: Customer, expected_version: int | None) -> None:
@@ -194,7 +218,9 @@ def _check_head_office(customer: Customer) -> None:
         )
 
 
-def _apply(customer: Customer, data: dict, errors: dict, actor=None) -> None:
+def _apply(
+    customer: Customer, data: dict, errors: dict, actor=None, context: BuildContext | None = None
+) -> None:
     """Copy plain values and resolve references onto ``customer``, collecting field errors.
 
     A head office must be a customer the actor may see; another one answers like an unknown
@@ -204,9 +230,9 @@ def _apply(customer: Customer, data: dict, errors: dict, actor=None) -> None:
             value = data[key]
             if isinstance(value, str):
                 value = value.strip()
-            field = Customer._meta.get_field(key)
-            if value is None and not field.null:
-                value = "" if field.empty_strings_allowed else field.get_default()
+            model_field = Customer._meta.get_field(key)
+            if value is None and not model_field.null:
+                value = "" if model_field.empty_strings_allowed else model_field.get_default()
             if key == "credit_code" and isinstance(value, str):
                 value = value.replace(" ", "").upper()
             setattr(customer, key, value)
@@ -219,19 +245,35 @@ def _apply(customer: Customer, data: dict, errors: dict, actor=None) -> None:
         if target is Customer and actor is not None:
             queryset = selectors.customers_visible_to(actor)
         try:
-            obj = resolve_reference(target, data[key], current=current, queryset=queryset)
+            index = context.references.get(key) if context is not None else None
+            if index is not None:
+                obj = index.resolve(data[key], current=current)
+            else:
+                obj = resolve_reference(target, data[key], current=current, queryset=queryset)
         except ValidationError as exc:
             errors[key] = exc.error_list
             continue
         setattr(customer, model_field, obj)
 
 
-def _validate(customer: Customer, errors: dict) -> None:
-    """Field, cross-field and constraint checks, errors keyed by input names."""
+# The references, resolved from rows that exist: in bulk, not checked again one query each.
+_REFERENCE_MODEL_FIELDS = [model_field for model_field, _m in fields.REFERENCE_FIELDS.values()]
+
+
+def _validate(customer: Customer, errors: dict, *, in_bulk: bool = False) -> None:
+    """Field, cross-field and constraint checks, errors keyed by input names.
+
+    ``in_bulk``: without the checks that query the database (see ``BuildContext``).
+    """
     if customer.customer_class_id is None and "class_code" not in errors:
         errors["class_code"] = [ValidationError(_("This field is required."), code="required")]
     try:
-        customer.full_clean(exclude=["customer_class"])
+        if in_bulk:
+            customer.full_clean(
+                exclude=_REFERENCE_MODEL_FIELDS, validate_unique=False, validate_constraints=False
+            )
+        else:
+            customer.full_clean(exclude=["customer_class"])
     except ValidationError as exc:
         for key, messages in exc.error_dict.items():
             if key == "__all__" and any(m.code == "name_taken" for m in messages):
@@ -247,7 +289,8 @@ def _validate(customer: Customer, errors: dict) -> None:
         errors.setdefault("founded_on", []).append(
             ValidationError(_("The founding date is in the future."), code="future")
         )
-    if customer.parent_id and "parent_code" not in errors:
+    if customer.parent_id and "parent_code" not in errors and not (in_bulk and not customer.pk):
+        # (A new customer cannot close a loop: nothing refers to it yet.)
         try:
             _check_head_office(customer)
         except ValidationError as exc:
@@ -284,19 +327,60 @@ def _build_children(data: dict, errors: dict) -> dict:
     return built
 
 
-def _default_salesperson(actor, customer: Customer, data: dict) -> None:
+def _default_salesperson(
+    actor, customer: Customer, data: dict, context: BuildContext | None = None
+) -> None:
     """A customer created without a salesperson by a salesperson's login is theirs (and their
     department's), as an ERP defaults the 专管业务员 to the operator."""
     if actor is None or not getattr(actor, "pk", None) or customer.salesperson_id:
         return
     if data.get("salesperson") not in (None, ""):
         return  # given, but refused: the error is already reported
-    own = Salesperson.objects.filter(user=actor, is_active=True).first()
+    if context is not None and context.own_salesperson is not _UNSET:
+        own = context.own_salesperson
+    else:
+        own = Salesperson.objects.filter(user=actor, is_active=True).first()
     if own is None:
         return
     customer.salesperson = own
     if customer.department_id is None and data.get("department") in (None, ""):
         customer.department_id = own.department_id
+
+
+def customer_build(
+    *, actor, data: dict, context: BuildContext | None = None
+) -> tuple[Customer, list[str], dict]:
+    """A new customer from ``data``, validated but not saved: ``(customer, tags, children)``.
+
+    Every rule of ``customer_create`` but the writing (and, with a ``context`` in bulk, the
+    checks it leaves to its caller). Raises ``ValidationError`` with every field's problems, or
+    ``FieldPermissionError``.
+    """
+    _check_unknown(data)
+    errors: dict = {}
+    customer = Customer()
+    before = _credit_values(customer)
+    _apply(customer, data, errors, actor, context)
+    _default_salesperson(actor, customer, data, context)
+    _check_field_scope(actor, data, before, customer, errors)
+    if not data.get("mnemonic"):
+        customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
+    try:
+        customer.user_fields = user_field_values_clean(
+            {}, data.get("user_fields"), definitions=context.user_fields if context else None
+        )
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    try:
+        tags = _clean_tags(data.get("tags"))
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+        tags = []
+    _validate(customer, errors, in_bulk=bool(context and context.in_bulk))
+    children = _build_children(data, errors)
+    if errors:
+        raise ValidationError(errors)
+    return customer, tags, children
 
 
 @transaction.atomic
@@ -308,28 +392,7 @@ def customer_create(*, actor, data: dict) -> Customer:
     other than the defaults need the credit permission (``FieldPermissionError``); the actor
     must be able to see the customer created.
     """
-    _check_unknown(data)
-    errors: dict = {}
-    customer = Customer()
-    before = _credit_values(customer)
-    _apply(customer, data, errors, actor)
-    _default_salesperson(actor, customer, data)
-    _check_field_scope(actor, data, before, customer, errors)
-    if not data.get("mnemonic"):
-        customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
-    try:
-        customer.user_fields = user_field_values_clean({}, data.get("user_fields"))
-    except ValidationError as exc:
-        errors.update(exc.error_dict)
-    try:
-        tags = _clean_tags(data.get("tags"))
-    except ValidationError as exc:
-        errors.update(exc.error_dict)
-        tags = []
-    _validate(customer, errors)
-    children = _build_children(data, errors)
-    if errors:
-        raise ValidationError(errors)
+    customer, tags, children = customer_build(actor=actor, data=data)
     customer.created_by = actor if getattr(actor, "pk", None) else None
     customer.updated_by = customer.created_by
     customer.save()
@@ -339,6 +402,47 @@ def customer_create(*, actor, data: dict) -> Customer:
         _set_tags(customer, tags)
     _check_scope_kept(actor, customer)
     return customer
+
+
+def customer_build_changes(
+    *, actor, customer: Customer, data: dict, context: BuildContext | None = None
+) -> list[str] | None:
+    """Apply ``data`` (a partial update) to ``customer`` in memory and validate it; returns the
+    new tags (None: unchanged). Every rule of ``customer_update`` but the locking, the code
+    check and the writing. Raises ``ValidationError`` or ``FieldPermissionError``."""
+    _check_unknown(data)
+    nested = [k for k in fields.CHILD_LISTS if k in data]
+    if nested:
+        raise ValidationError(
+            {k: _("Change contacts, addresses, banks and documents one by one.") for k in nested}
+        )
+    was_derived = customer.mnemonic == mnemonic_for(customer.short_name or customer.name)
+    errors: dict = {}
+    before = _credit_values(customer)
+    _apply(customer, data, errors, actor, context)
+    _check_field_scope(actor, data, before, customer, errors)
+    follows_name = was_derived if "mnemonic" not in data else not customer.mnemonic
+    if follows_name:
+        customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
+    if "user_fields" in data:
+        try:
+            customer.user_fields = user_field_values_clean(
+                customer.user_fields,
+                data["user_fields"],
+                definitions=context.user_fields if context else None,
+            )
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    tags = None
+    if "tags" in data:
+        try:
+            tags = _clean_tags(data["tags"])
+        except ValidationError as exc:
+            errors.update(exc.error_dict)
+    _validate(customer, errors, in_bulk=bool(context and context.in_bulk))
+    if errors:
+        raise ValidationError(errors)
+    return tags
 
 
 @transaction.atomic
@@ -354,20 +458,10 @@ def customer_update(
     afterwards. The code is fixed once documents refer to the customer. An automatically
     derived mnemonic follows a changed name; one the user typed stays.
     """
-    _check_unknown(data)
-    nested = [k for k in fields.CHILD_LISTS if k in data]
-    if nested:
-        raise ValidationError(
-            {k: _("Change contacts, addresses, banks and documents one by one.") for k in nested}
-        )
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     _check_version(customer, expected_version)
-    old_code, old_mnemonic = customer.code, customer.mnemonic
-    was_derived = old_mnemonic == mnemonic_for(customer.short_name or customer.name)
-    errors: dict = {}
-    before = _credit_values(customer)
-    _apply(customer, data, errors, actor)
-    _check_field_scope(actor, data, before, customer, errors)
+    old_code = customer.code
+    tags = customer_build_changes(actor=actor, customer=customer, data=data)
     if customer.code != old_code:
         documents = customer_transactions(customer)
         if documents:
@@ -377,25 +471,6 @@ def customer_update(
                 field="code",
                 params={"usage": describe_usage(documents)},
             )
-    follows_name = was_derived if "mnemonic" not in data else not customer.mnemonic
-    if follows_name:
-        customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
-    if "user_fields" in data:
-        try:
-            customer.user_fields = user_field_values_clean(
-                customer.user_fields, data["user_fields"]
-            )
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
-    tags = None
-    if "tags" in data:
-        try:
-            tags = _clean_tags(data["tags"])
-        except ValidationError as exc:
-            errors.update(exc.error_dict)
-    _validate(customer, errors)
-    if errors:
-        raise ValidationError(errors)
     customer.updated_by = actor if getattr(actor, "pk", None) else None
     customer.version += 1
     customer.save()

@@ -4,15 +4,17 @@ name, private or shared. Only the owner or an administrator changes or deletes o
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from pydantic import ValidationError as PydanticValidationError
 
-from kehu.core.api.errors import validation_errors
-from kehu.customers.exports import parse_columns
-from kehu.customers.filters import CustomerFilter
+from kehu.customers.columns import parse_columns
+from kehu.customers.filters import ConditionError, CustomerFilter, is_condition, parse_conditions
 from kehu.customers.models import SavedQuery
 
 FIELDS = ("name", "shared", "params", "columns", "ordering")
 CONDITIONS = tuple(key for key in CustomerFilter.model_fields if key != "ordering")
+
+
+def _is_stored_condition(key: str) -> bool:
+    return key in CONDITIONS or (key != "ordering" and is_condition(key))
 
 
 def is_administrator(user) -> bool:
@@ -26,16 +28,10 @@ def may_change(user, query: SavedQuery, *, administrator: bool | None = None) ->
     return is_administrator(user) if administrator is None else administrator
 
 
-def _errors_of(error: PydanticValidationError, prefix: str) -> dict:
-    return {
-        key if key == "ordering" else f"{prefix}.{key}": messages
-        for key, messages in validation_errors(error.errors()).items()
-    }
-
-
 def clean_query(params, ordering) -> tuple[dict, str]:
-    """(conditions, ordering) as stored: parsed by CustomerFilter, only known keys with
-    non-default values. ``ordering`` may also come inside ``params``."""
+    """(conditions, ordering) as stored: parsed like the list's parameters, only known keys
+    (``uf_*`` ones included) with non-default values. ``ordering`` may also come inside
+    ``params``."""
     if params is None:
         params = {}
     if not isinstance(params, dict):
@@ -44,7 +40,7 @@ def clean_query(params, ordering) -> tuple[dict, str]:
     if "ordering" in params and not ordering:
         ordering = params.pop("ordering")
     params.pop("ordering", None)
-    unknown = sorted(set(params) - set(CONDITIONS))
+    unknown = sorted(key for key in params if not _is_stored_condition(key))
     if unknown:
         raise ValidationError(
             {f"params.{key}": _("This is not a parameter of the customer list.") for key in unknown}
@@ -53,11 +49,16 @@ def clean_query(params, ordering) -> tuple[dict, str]:
     if ordering:
         data["ordering"] = ordering
     try:
-        parsed = CustomerFilter(**data)
-    except PydanticValidationError as error:
-        raise ValidationError(_errors_of(error, "params")) from error
-    stored = parsed.model_dump(exclude_defaults=True)
-    return {k: v for k, v in stored.items() if k != "ordering"}, stored.get("ordering", "")
+        parsed = parse_conditions(data)
+    except ConditionError as error:
+        raise ValidationError(
+            {
+                key if key == "ordering" else f"params.{key}": messages
+                for key, messages in error.message_dict.items()
+            }
+        ) from error
+    default = CustomerFilter.model_fields["ordering"].default
+    return parsed.params(), "" if parsed.ordering == default else parsed.ordering
 
 
 def _clean_columns(columns) -> list[str]:

@@ -65,8 +65,21 @@ def _value(definition: UserField, value):
     return text
 
 
-def user_field_values_clean(current: dict, changes) -> dict:
-    """Merge ``changes`` into ``current`` and validate against the active definitions.
+def user_field_value(definition: UserField, value):
+    """``value`` as stored for the field ``definition`` (a number, an ISO date, a boolean or a
+    text); a ``ValidationError`` saying what is wrong otherwise. Queries parse their values
+    with it too, so that a condition compares like with like."""
+    return _value(definition, value)
+
+
+def user_field_definitions() -> dict:
+    """The active user-defined fields by key."""
+    return {d.key: d for d in UserField.objects.filter(is_active=True)}
+
+
+def user_field_values_clean(current: dict, changes, *, definitions: dict | None = None) -> dict:
+    """Merge ``changes`` into ``current`` and validate against the active definitions
+    (``definitions``, when the caller has loaded them already).
 
     A key set to null or "" removes the value. Errors are keyed ``user_fields.<key>``.
     """
@@ -74,7 +87,8 @@ def user_field_values_clean(current: dict, changes) -> dict:
         changes = {}
     if not isinstance(changes, dict):
         raise ValidationError({"user_fields": _("Give an object of field keys and values.")})
-    definitions = {d.key: d for d in UserField.objects.filter(is_active=True)}
+    if definitions is None:
+        definitions = user_field_definitions()
     values = dict(current or {})
     errors = {}
     for key, value in changes.items():

@@ -13,8 +13,15 @@ from pydantic import ValidationError
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import exports, selectors
-from kehu.customers.filters import SAVED_PARAM, CustomerFilter, filter_with_saved
-from kehu.customers.views.list import FILTER_LABELS
+from kehu.customers.columns import split_columns
+from kehu.customers.filters import (
+    SAVED_PARAM,
+    ConditionError,
+    filter_with_saved,
+    query_values,
+    saved_query_of,
+)
+from kehu.customers.views.list import condition_label, query_pairs
 
 # The web form's formats: one choice each for the file type and, for CSV, its encoding.
 WEB_FORMATS = {
@@ -49,21 +56,30 @@ class CustomerExportView(DeclaredPermissionsMixin, View):
 
     def get(self, request):
         query = request.GET
-        filter_data = {key: query[key] for key in CustomerFilter.model_fields if query.get(key)}
+        filter_data = query_pairs(query_values(query))
         if query.get(SAVED_PARAM):
-            filter_data[SAVED_PARAM] = query[SAVED_PARAM]  # carried by the form
-        chosen = [name for value in query.getlist("columns") for name in value.split(",")]
-        errors = []
+            filter_data.append((SAVED_PARAM, query[SAVED_PARAM]))  # carried by the form
+        chosen = split_columns(query.getlist("columns"))
+        errors, filters = [], None
         try:
-            filters = filter_with_saved(query, request.user, query.get(SAVED_PARAM))
-        except ValidationError as error:
-            errors += _messages(error, FILTER_LABELS)
-            filters = None
+            saved = (
+                saved_query_of(request.user, query[SAVED_PARAM]) if query.get(SAVED_PARAM) else None
+            )
+            filters = filter_with_saved(query, request.user, saved)
+        except ConditionError as error:
+            errors += [
+                text if key == SAVED_PARAM else f"{condition_label(key)}: {text}"
+                for key, texts in sorted(error.message_dict.items())
+                for text in texts
+            ]
         except DjangoValidationError as error:
             errors += [
                 f"{_('Saved query')}: {text}" for text in error.message_dict.get(SAVED_PARAM, [])
             ]
-            filters = None
+        else:
+            # the saved query's columns, unless the request names its own
+            if not chosen and saved is not None:
+                chosen = list(saved.columns)
         if "format" in query and filters is not None:
             file_format, encoding, _label = WEB_FORMATS.get(query["format"], (None, None, None))
             try:
@@ -90,7 +106,7 @@ class CustomerExportView(DeclaredPermissionsMixin, View):
         if filters is not None:
             count = filters.apply(selectors.customers_visible_to(request.user)).count()
         context = {
-            "filter_params": sorted(filter_data.items()),
+            "filter_params": filter_data,
             "columns": columns,
             "formats": [(value, label) for value, (_f, _e, label) in WEB_FORMATS.items()],
             "chosen_format": request.GET.get("format", "xlsx"),

@@ -15,7 +15,9 @@ from django.views import View
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors, services
-from kehu.customers.filters import SAVED_PARAM, CustomerFilter
+from kehu.customers.columns import split_columns
+from kehu.customers.filters import SAVED_PARAM, query_values
+from kehu.customers.views.list import COLUMNS_PARAM, condition_label
 
 NAME_LABEL = _("Name")
 
@@ -34,7 +36,7 @@ class SavedQueryView(DeclaredPermissionsMixin, View):
         if "delete" in request.POST:
             return self._delete(request, request.POST["delete"])
         query = QueryDict(request.POST.get("query", "")[:4000])
-        params = {key: value for key, value in query.items() if key in CustomerFilter.model_fields}
+        params = query_values(query)
         back = reverse("customers:list")
         try:
             saved = services.saved_query_create(
@@ -43,11 +45,13 @@ class SavedQueryView(DeclaredPermissionsMixin, View):
                     "name": request.POST.get("name", ""),
                     "shared": request.POST.get("shared") in ("on", "1", "true"),
                     "params": params,
+                    "columns": split_columns(query.getlist(COLUMNS_PARAM)),
                 },
             )
         except ValidationError as exc:
             for field, texts in exc.message_dict.items():
-                label = NAME_LABEL if field == "name" else field
+                key = field.removeprefix("params.")
+                label = NAME_LABEL if field == "name" else condition_label(key)
                 for text in texts:
                     messages.error(request, f"{label}: {text}")
             return redirect(f"{back}?{query.urlencode()}" if query else back)

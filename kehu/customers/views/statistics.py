@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
-from kehu.customers.filters import SAVED_PARAM, CustomerFilter
+from kehu.customers.filters import SAVED_PARAM
 from kehu.customers.statistics import (
     GROUPINGS,
     Statistics,
@@ -23,7 +23,7 @@ from kehu.customers.statistics import (
     StatisticsRow,
     customer_statistics,
 )
-from kehu.customers.views.list import read_conditions
+from kehu.customers.views.list import query_pairs, read_conditions
 from kehu.masterdata import coding
 
 PARAM_LABELS = {"group_by": _("Group by"), "level": _("Tree level")}
@@ -77,7 +77,7 @@ class CustomerStatisticsView(DeclaredPermissionsMixin, View):
         # The same reading of the conditions as the list (a saved query included): what does
         # not parse is reported and left out, so the statistics count the list's customers.
         filters, errors, _saved, filter_params = read_conditions(
-            query, request.user, keys=(*CustomerFilter.model_fields, SAVED_PARAM)
+            query, request.user, page_params=(SAVED_PARAM,)
         )
         statistics, bars = None, []
         group_by, level = query.get("group_by") or "class", query.get("level") or None
@@ -107,7 +107,7 @@ class CustomerStatisticsView(DeclaredPermissionsMixin, View):
             "chart_height": max(len(bars), 1) * ROW_HEIGHT,
             "label_width": LABEL_WIDTH,
             "bar_height": BAR_HEIGHT,
-            "filter_params": sorted(filter_params.items()),
+            "filter_params": query_pairs(filter_params),
             "groupings": [(key, grouping.label) for key, grouping in GROUPINGS.items()],
             "tree_groupings": [key for key, grouping in GROUPINGS.items() if grouping.tree],
             "group_by": group_by,

@@ -1,8 +1,10 @@
 """The import engine: read, validate every row with the archive's services, write or roll back.
 
-One transaction holds the whole import. Every row is checked by the same service as the forms
-(each call atomic, a savepoint), in the order of SPEC §8's table, so a row can rely on what an
-earlier sheet creates. At the end the transaction is kept only if something may be written: not
+One transaction holds the whole import. Every row is checked by the same service code as the
+forms, in the order of SPEC §8's table, so a row can rely on what an earlier sheet creates:
+classes, regions, contacts and addresses through the services one call (one savepoint) each,
+customers in batches (``customers.py``: the services' own builders, bulk writes, a savepoint
+per batch). At the end the transaction is kept only if something may be written: not
 in a dry run, and — unless ``skip_errors`` — only when no row was refused.
 """
 
@@ -14,8 +16,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
+from kehu.customers.exports import header_language
 from kehu.quality.importing import cells
-from kehu.quality.importing.importers import IMPORTERS, SheetImporter
+from kehu.quality.importing.customers import CustomerImporter
+from kehu.quality.importing.importers import (
+    AddressImporter,
+    ChildImporter,
+    RegionImporter,
+    SheetImporter,
+    TreeImporter,
+)
 from kehu.quality.importing.reading import SheetData, UnreadableFile, read_sheets
 from kehu.quality.importing.report import ImportReport, RowChange, RowError, SheetCounts
 from kehu.quality.importing.sheets import CUSTOMER_SHEET, SHEETS, map_header, sheet_for
@@ -23,6 +33,14 @@ from kehu.quality.importing.sheets import CUSTOMER_SHEET, SHEETS, map_header, sh
 # progress(done_rows, total_rows, stage) — stage is a short translated text ("Reading…").
 Progress = Callable[[int, int, str], None]
 PROGRESS_EVERY = 500
+# The importer of each sheet (``SheetSpec.importer``); a sheet of sales documents plugs in here.
+IMPORTERS = {
+    "classes": TreeImporter,
+    "regions": RegionImporter,
+    "customers": CustomerImporter,
+    "contacts": ChildImporter,
+    "addresses": AddressImporter,
+}
 
 
 class ImportRun:
@@ -44,6 +62,7 @@ class ImportRun:
     # progress ---------------------------------------------------------------------------
 
     def advance(self, rows: int = 1) -> None:
+        """Count rows read (batches are written a little later: the stage says what runs)."""
         self.done += rows
         if self.progress is not None and (self.done % self.step == 0 or self.done >= self.total):
             self.progress(min(self.done, self.total), self.total, self.stage)
@@ -56,14 +75,14 @@ class ImportRun:
     def error(self, importer, line: int, column: str, code: str, message: str, key="") -> None:
         sheet = importer.spec.key
         text = _("Sheet “%(sheet)s”, line %(line)d, column “%(column)s”: %(reason)s") % {
-            "sheet": importer.sheet_name or importer.spec.name_zh,
+            "sheet": importer.sheet_name or importer.spec.title(header_language()),
             "line": line,
             "column": column,
             "reason": message,
         }
         if not column:
             text = _("Sheet “%(sheet)s”, line %(line)d: %(reason)s") % {
-                "sheet": importer.sheet_name or importer.spec.name_zh,
+                "sheet": importer.sheet_name or importer.spec.title(header_language()),
                 "line": line,
                 "reason": message,
             }
@@ -92,7 +111,7 @@ class ImportRun:
         spec = next(s for s in SHEETS if s.key == sheet)
         message = _(
             "Depends on the refused row %(other_key)s (sheet “%(sheet)s”, line %(line)d)."
-        ) % {"other_key": other_key, "sheet": spec.name_zh, "line": other_line}
+        ) % {"other_key": other_key, "sheet": spec.title(header_language()), "line": other_line}
         self.error(importer, line, importer.column(column_key), "depends_on", message, key)
         self.reject(importer.spec.key, key, line)
 
@@ -124,6 +143,8 @@ def _row_values(header_map, row: list) -> dict | None:
     """The row's cells by input name, converted by kind; None for an empty row."""
     values, user_fields, empty = {}, {}, True
     for index, column in header_map.positions.items():
+        if column.kind == "ignored":
+            continue
         value = row[index] if index < len(row) else None
         if isinstance(value, str) and value == "":
             value = None
@@ -244,9 +265,9 @@ def import_file(
                 run.stage = _("Importing “%(sheet)s”…") % {"sheet": sheet.name or spec.name_zh}
                 importer = IMPORTERS[spec.importer](run, spec, sheet.name, header_map)
                 for line, row in sheet.rows:
+                    run.advance()
                     values = _row_values(header_map, row)
                     if values is None:
-                        run.advance()
                         continue
                     report.rows += 1
                     importer.row(line, values)
@@ -258,6 +279,7 @@ def import_file(
         report.errors.append(RowError("", 0, "", "unreadable", str(exc), text=str(exc)))
         report.written = False
     report.errors.sort(key=lambda e: (_sheet_order(e.sheet), e.line))
+    report.changes.sort(key=lambda c: (_sheet_order(c.sheet), c.line))
     if progress is not None:
         progress(run.total, run.total, _("Done"))
     return report

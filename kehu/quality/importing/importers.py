@@ -112,7 +112,6 @@ class TreeImporter(SheetImporter):
             name = cells.text(values.get("name")) if "name" in values else None
             if self.run.repeated(self, line, code, self.seen):
                 continue
-            self.run.advance()
             rejected_parent = self.run.rejected_prefix(self.spec.key, code)
             if rejected_parent:
                 self.run.depends_on(self, line, "code", code, *rejected_parent)
@@ -143,8 +142,10 @@ class RegionImporter(TreeImporter):
     model = Region
 
 
-class CustomerImporter(SheetImporter):
-    """Customers: upsert by code; an existing customer gets only its changed fields."""
+class CustomerServiceImporter(SheetImporter):
+    """Customers one by one through ``customer_create``/``customer_update``: upsert by code;
+    an existing customer gets only its changed fields. (``customers.CustomerImporter`` does
+    the same in batches and falls back on this for the rows batches do not cover.)"""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,7 +169,6 @@ class CustomerImporter(SheetImporter):
             # The head office may be further down the file: import this row after it.
             self.deferred.append((line, values))
             return
-        self.run.advance()
         self._write(line, code, values)
 
     def finish(self):
@@ -184,14 +184,12 @@ class CustomerImporter(SheetImporter):
                 if parent in self.run.written["customers"] or not any(
                     cells.text(v.get("code")) == parent for _l, v in rows
                 ):
-                    self.run.advance()
                     self._write(line, code, values)
                     progress = True
                 else:
                     self.deferred.append((line, values))
             if not progress:  # a loop of head offices: let the service refuse them
                 for line, values in self.deferred:
-                    self.run.advance()
                     self._write(line, cells.text(values.get("code")), values)
                 self.deferred = []
 
@@ -333,7 +331,6 @@ class ChildImporter(SheetImporter):
         return self.customers[code]
 
     def row(self, line, values):
-        self.run.advance()
         code = cells.text(values.pop("customer_code", None))
         rejected = self.run.rejected_line("customers", code)
         if rejected:
@@ -417,12 +414,4 @@ class AddressImporter(ChildImporter):
     flag = "is_default"
 
 
-IMPORTERS = {
-    "classes": TreeImporter,
-    "regions": RegionImporter,
-    "customers": CustomerImporter,
-    "contacts": ChildImporter,
-    "addresses": AddressImporter,
-}
-
-__all__ = ["IMPORTERS", "SheetImporter", "service_errors"]
+__all__ = ["SheetImporter", "service_errors"]

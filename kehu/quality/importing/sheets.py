@@ -57,7 +57,11 @@ def _kind(field: models.Field) -> str:
 def _customer_columns() -> tuple[Column, ...]:
     columns = []
     for key, column in BUILTIN_COLUMNS.items():
-        if key == "tags":
+        if column.read_only:
+            # maintained by the system (status, balances…): an export carries them, an
+            # import reads past them
+            kind = "ignored"
+        elif key == "tags":
             kind = "tags"
         elif key in fields.REFERENCE_FIELDS:
             kind = "reference"

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from kehu.core.management.progress import progress_bar
 from kehu.customers import exports, selectors
-from kehu.customers.filters import ORDERING_FIELDS, filter_with_saved
+from kehu.customers.filters import ORDERING_FIELDS, ConditionError, filter_with_saved
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import saved_queries_visible_to
 
@@ -65,6 +65,14 @@ class Command(BaseCommand):
             help=f"A column, - for descending: {', '.join(ORDERING_FIELDS)}. Default: code.",
         )
         query.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="Any other condition of the customer list, e.g. credit_limit_min=1000, "
+            "developed_from=2024-01-01, tag=重点 (repeat --param for several), uf_KEY=VALUE.",
+        )
+        query.add_argument(
             "--saved",
             help="A saved query (its id or name) as the base; the options given override it.",
         )
@@ -76,20 +84,19 @@ class Command(BaseCommand):
         file_format = options["format"] or ("csv" if path.suffix.lower() == ".csv" else "xlsx")
         user = self._user(options["user"])
         saved = self._saved(options["saved"], user) if options["saved"] else None
+        conditions = _conditions(options)
         try:
-            filters = filter_with_saved(
-                {
-                    field: options[option]
-                    for option, field in FILTER_OPTIONS.items()
-                    if options[option] is not None
-                },
-                user,
-                saved,
-            )
+            filters = filter_with_saved(conditions, user, saved)
+        except ConditionError as error:
+            raise CommandError(_condition_text(error)) from error
+        columns = options["columns"]
+        if columns is None and saved is not None and saved.columns:
+            columns = ",".join(saved.columns)
+        try:
             params = exports.ExportParams(
                 format=file_format,
                 encoding=options["encoding"],
-                columns=options["columns"],
+                columns=columns,
                 language=options["language"],
             )
         except ValidationError as error:
@@ -146,6 +153,35 @@ class Command(BaseCommand):
             # The operator's own export: every customer, like the backup of the database.
             return Customer.objects.all()
         return selectors.customers_visible_to(user)
+
+
+def _conditions(options) -> dict:
+    """The query options and every ``--param NAME=VALUE`` (a name given twice: both values)."""
+    conditions = {
+        field: options[option]
+        for option, field in FILTER_OPTIONS.items()
+        if options[option] is not None
+    }
+    for item in options["param"]:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise CommandError(_("--param takes NAME=VALUE, not %(item)s.") % {"item": item})
+        name = name.strip()
+        if name in conditions and name not in ("q", "code", "status", "ordering"):
+            previous = conditions[name]
+            conditions[name] = [*(previous if isinstance(previous, list) else [previous]), value]
+        else:
+            conditions[name] = value
+    return conditions
+
+
+def _condition_text(error: ConditionError) -> str:
+    lines = []
+    for field, messages in sorted(error.message_dict.items()):
+        option = next((k for k, v in FILTER_OPTIONS.items() if v == field), None)
+        name = f"--{option.replace('_', '-')}" if option else field
+        lines += [f"{name}: {message}" for message in messages]
+    return "\n".join(lines)
 
 
 def _error_text(error: ValidationError) -> str:

@@ -1,0 +1,102 @@
+"""The keyword of the customer list (SPEC §3) as one condition on customers.
+
+A customer matches when the keyword is part of one of its texts — code, name, short name,
+mnemonic, phone, mobile, email — or of one of its contacts' (name, phone, mobile, email),
+ignoring the case of Latin letters. The condition is served by the indexes of migration
+customers/0004 (see docs/architecture.md, "Keyword search"):
+
+- SQLite: the FTS5 trigram table ``customers_search``. A keyword of three characters or more is
+  a phrase of its trigrams; a shorter one is every trigram that starts with it, looked up in
+  the table's vocabulary (every character of a text starts a trigram, because each text is
+  followed by two separators).
+- PostgreSQL: ``ILIKE '%keyword%'`` on the indexed expressions (pg_trgm) for three characters or
+  more; ``search_grams @> ARRAY[keyword]`` (the texts' characters and pairs of characters) for
+  one or two characters, which trigrams cannot serve.
+- Elsewhere, and for a keyword holding the separator: a plain LIKE scan, with the same result.
+"""
+
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+
+from kehu.customers.models import Contact
+
+SEPARATOR = "\x1f"
+CUSTOMER_TEXTS = ("code", "name", "short_name", "mnemonic", "phone", "mobile", "email")
+CONTACT_TEXTS = ("name", "phone", "mobile", "email")
+# the shortest keyword that trigrams answer on their own
+TRIGRAM = 3
+
+# Must be the very expressions of the indexes (migration 0004) for PostgreSQL to use them.
+_PG_SEP = "E'\\x1F'"
+_PG_CUSTOMER = "(" + f" || {_PG_SEP} || ".join(CUSTOMER_TEXTS) + ")"
+_PG_CONTACT = "(" + f" || {_PG_SEP} || ".join(CONTACT_TEXTS) + ")"
+
+
+def keyword_condition(keyword: str) -> Q:
+    """The customers matching ``keyword``, as a condition for ``QuerySet.filter``."""
+    if not keyword:
+        return Q()
+    if SEPARATOR in keyword:
+        return _scan(keyword)
+    if connection.vendor == "sqlite":
+        return Q(pk__in=_sqlite_matches(keyword))
+    if connection.vendor == "postgresql":
+        return Q(pk__in=_postgresql_matches(keyword))
+    return _scan(keyword)
+
+
+def _sqlite_matches(keyword: str) -> RawSQL:
+    if len(keyword) >= TRIGRAM:
+        return RawSQL(
+            "SELECT rowid FROM customers_search WHERE customers_search MATCH %s",
+            (_phrase(keyword),),
+        )
+    # The trigram tokenizer folds case, so its vocabulary is in lower case. The upper bound
+    # is the keyword followed by the last code point: every term that starts with it.
+    return RawSQL(
+        "SELECT rowid FROM customers_search WHERE customers_search MATCH ("
+        " SELECT coalesce(group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR '),"
+        " '\"\"') FROM customers_search_terms WHERE term >= %s AND term <= %s)",
+        (keyword.lower(), keyword.lower() + chr(0x10FFFF)),
+    )
+
+
+def _phrase(keyword: str) -> str:
+    """``keyword`` as an FTS5 phrase: quoted, its quotes doubled, nothing else special."""
+    return '"' + keyword.replace('"', '""') + '"'
+
+
+def _pg_matches(condition: str) -> str:
+    # Only the constant expressions above are put into the text; the keyword is a parameter.
+    return (
+        f"SELECT id FROM customers_customer WHERE {condition.format(texts=_PG_CUSTOMER)}"  # noqa: S608
+        f" UNION SELECT customer_id FROM customers_contact"
+        f" WHERE {condition.format(texts=_PG_CONTACT)}"
+    )
+
+
+_PG_TRIGRAM_MATCHES = _pg_matches("{texts} ILIKE %s")
+# search_grams: a generated column of kehu_search_grams(texts), see migration 0004
+_PG_GRAM_MATCHES = _pg_matches("search_grams @> ARRAY[lower(%s)]")
+
+
+def _postgresql_matches(keyword: str) -> RawSQL:
+    if len(keyword) >= TRIGRAM:
+        pattern = "%" + _escape_like(keyword) + "%"
+        return RawSQL(_PG_TRIGRAM_MATCHES, (pattern, pattern))  # noqa: S611 - constant text
+    return RawSQL(_PG_GRAM_MATCHES, (keyword, keyword))  # noqa: S611 - constant text
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _scan(keyword: str) -> Q:
+    contacts = Q()
+    for field in CONTACT_TEXTS:
+        contacts |= Q(**{f"{field}__icontains": keyword})
+    own = Q(pk__in=Contact.objects.filter(contacts).values("customer_id"))
+    for field in CUSTOMER_TEXTS:
+        own |= Q(**{f"{field}__icontains": keyword})
+    return own

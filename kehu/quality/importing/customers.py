@@ -1,0 +1,358 @@
+"""The customer sheet, imported in batches (SPEC §7, §8; the 100,000-row target of issue 6).
+
+Each row is validated by the archive's own builders — ``customer_build`` (a new customer) and
+``customer_build_changes`` (an update), the very functions ``customer_create`` and
+``customer_update`` run — with the master data loaded once (``BuildContext``). What those
+leave to a caller in bulk is checked here against sets loaded once: the code is unique, the
+name unique among active customers. Valid rows are then written ``BATCH`` at a time with
+``bulk_create``/``bulk_update`` and their audit events inserted in bulk, as the signals would
+have recorded them.
+
+Inside a savepoint per batch the data scope is checked as the service checks it, after
+writing: a row the actor could no longer see is refused and the batch written again without
+it. Rows the bulk path does not cover go through the services one by one: rows with tags, an
+update that moves a customer to another head office (the chain must be checked for loops),
+rows whose head office comes later in the file, and any batch the database refuses.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kehu.audit.models import AuditAction
+from kehu.audit.recording import created_changes, updated_changes
+from kehu.audit.services import event_build, events_record_bulk
+from kehu.core.errors import ServiceError
+from kehu.customers import fields
+from kehu.customers.models import Customer
+from kehu.customers.services.customers import (
+    BuildContext,
+    customer_build,
+    customer_build_changes,
+    scope_lost_error,
+)
+from kehu.customers.services.references import ReferenceIndex, _resolve
+from kehu.customers.services.user_fields import user_field_definitions
+from kehu.masterdata.models import Salesperson
+from kehu.quality.importing import cells
+from kehu.quality.importing.importers import CustomerServiceImporter
+
+BATCH = 1000
+NAME_CONSTRAINT = "customer_name_unique_among_active"
+RELATED = [model_field for model_field, _m in fields.REFERENCE_FIELDS.values()]
+CUSTOMER_FIELDS = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+
+
+class VisibleCustomers:
+    """Head offices by code or name among the customers the actor may see, looked up once
+    per distinct value (a whole archive would not fit in memory as instances)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset.only("pk", "code", "name", "deactivated_on", "parent_id")
+        self.codes: dict[str, Customer] = {}
+        self.names: dict[str, list] = {}
+
+    def _by_code(self, text):
+        if text not in self.codes:
+            found = self.queryset.filter(code=text).first()
+            if found is None:
+                return None  # not remembered: the import may create it
+            self.codes[text] = found
+        return self.codes[text]
+
+    def _by_alias(self, alias, text):
+        if text not in self.names:
+            self.names[text] = list(self.queryset.filter(name=text)[:2])
+        return self.names[text]
+
+    def resolve(self, value, *, current=None):
+        return _resolve(Customer, value, current, self._by_code, self._by_alias)
+
+    def forget(self) -> None:
+        """Names may now name new customers too."""
+        self.names.clear()
+
+
+def build_context(actor, visible) -> BuildContext:
+    references = {}
+    for key, (_field, model) in fields.REFERENCE_FIELDS.items():
+        if model == "customer":
+            references[key] = VisibleCustomers(visible)
+        else:
+            references[key] = ReferenceIndex(model, model._default_manager.all())
+    own = None
+    if actor is not None and getattr(actor, "pk", None):
+        own = Salesperson.objects.filter(user=actor, is_active=True).first()
+    return BuildContext(
+        references=references, user_fields=user_field_definitions(), own_salesperson=own
+    )
+
+
+class _ScopeLost(Exception):
+    """Rows of a batch the actor could no longer see once written: the batch is rolled back."""
+
+    def __init__(self, lost: list):
+        super().__init__()
+        self.lost = lost
+
+
+def _as_new(creates: list) -> None:
+    """After a rollback, the customers a batch created are new again."""
+    for pending in creates:
+        pending.customer.pk = None
+        pending.customer._state.adding = True
+
+
+class Pending:
+    """A valid row waiting for its batch to be written."""
+
+    __slots__ = ("before", "changed", "code", "customer", "line", "values")
+
+    def __init__(self, line, code, values, customer, before=None, changed=None):
+        self.line, self.code, self.values = line, code, values
+        self.customer, self.before, self.changed = customer, before, changed
+
+
+class CustomerImporter(CustomerServiceImporter):
+    """Customers in batches; see the module's docstring."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.context = build_context(self.actor, self.visible)
+        self.buffer: list[tuple[int, str, dict]] = []
+        self.creates: list[Pending] = []
+        self.updates: list[Pending] = []
+        # Every code and active name, visible or not: both are unique over the whole archive.
+        self.codes: dict[str, int | None] = dict(Customer.objects.values_list("code", "pk"))
+        self.names: dict[str, int | str] = dict(
+            Customer.objects.filter(deactivated_on__isnull=True).values_list("name", "pk")
+        )
+        self.pending_codes: set[str] = set()
+        self.user = self.actor if getattr(self.actor, "pk", None) else None
+
+    # rows ---------------------------------------------------------------------------------
+
+    def row(self, line, values):
+        self.buffer.append((line, cells.text(values.get("code")), values))
+        if len(self.buffer) >= BATCH:
+            self._process()
+
+    def finish(self):
+        self._process()
+        self._flush()
+        super().finish()  # rows put aside for their head office: through the services
+
+    def _process(self) -> None:
+        rows, self.buffer = self.buffer, []
+        codes = [code for _line, code, _values in rows if code]
+        existing = {
+            c.code: c
+            for c in self.visible.select_related(*RELATED)
+            .select_for_update(of=("self",))
+            .filter(code__in=codes)
+        }
+        for line, code, values in rows:
+            if code and self.run.repeated(self, line, code, self.seen):
+                continue
+            if not self._check_dependencies(line, code, values):
+                continue
+            parent = cells.text(values.get("parent_code"))
+            if parent and parent != code and parent in self.pending_codes:
+                self._flush()  # the head office is in this batch: write it first
+            if (
+                parent
+                and parent != code
+                and parent not in self.run.written["customers"]
+                and self.codes.get(parent, 0) == 0
+            ):
+                self.deferred.append((line, values))  # the head office may come later
+                continue
+            customer = existing.get(code)
+            if cells.text(values.get("tags")) or (
+                customer is not None
+                and (
+                    ("parent_code" in values and parent != self._parent(customer))
+                    or "tags" in values
+                )
+            ):
+                self._flush()
+                self._write(line, code, values)  # through the services
+            elif customer is None:
+                self._create(line, code, values)
+            else:
+                self._update(line, code, values, customer)
+        if len(self.creates) + len(self.updates) >= BATCH:
+            self._flush()
+
+    @staticmethod
+    def _parent(customer) -> str:
+        return customer.parent.code if customer.parent_id else ""
+
+    def _create(self, line, code, values) -> None:
+        try:
+            customer, _tags, _children = customer_build(
+                actor=self.actor, data=self._data(values, creating=True), context=self.context
+            )
+            self._check_unique(customer, None)
+        except (ValidationError, ServiceError) as exc:
+            self.refuse(line, code, exc)
+            return
+        customer.created_by = customer.updated_by = self.user
+        self._claim(customer, None, code)
+        self.creates.append(Pending(line, code, values, customer))
+
+    def _update(self, line, code, values, customer) -> None:
+        changed = self._changes(customer, values)
+        if not changed:
+            self.run.change(self, line, code, "unchanged", {})
+            self.run.written["customers"].add(code)
+            return
+        data = self._data({k: values[k] for k in changed}, creating=False)
+        if "user_fields" in changed:
+            data["user_fields"] = {k: values["user_fields"][k] for k in changed["user_fields"]}
+            changed.update({f"user_fields.{k}": v for k, v in changed.pop("user_fields").items()})
+        before = {f.attname: getattr(customer, f.attname) for f in CUSTOMER_FIELDS}
+        old_name = customer.name if customer.deactivated_on is None else None
+        try:
+            customer_build_changes(
+                actor=self.actor, customer=customer, data=data, context=self.context
+            )
+            self._check_unique(customer, customer.pk)
+        except (ValidationError, ServiceError) as exc:
+            self.refuse(line, code, exc)
+            return
+        if old_name is not None and self.names.get(old_name) == customer.pk:
+            del self.names[old_name]
+        self._claim(customer, customer.pk, code)
+        customer.version += 1
+        customer.updated_by = self.user
+        self.updates.append(Pending(line, code, values, customer, before, changed))
+
+    def _check_unique(self, customer: Customer, pk: int | None) -> None:
+        """What ``full_clean`` checks with a query, against the codes and names loaded once
+        (and those of the rows before this one)."""
+        errors = {}
+        if customer.code in self.codes and self.codes[customer.code] != pk:
+            errors["code"] = [customer.unique_error_message(Customer, ("code",))]
+        holder = self.names.get(customer.name, pk)
+        if customer.deactivated_on is None and holder != pk:
+            constraint = next(c for c in Customer._meta.constraints if c.name == NAME_CONSTRAINT)
+            errors["name"] = [
+                ValidationError(
+                    constraint.get_violation_error_message(),
+                    code=constraint.violation_error_code,
+                )
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def _claim(self, customer: Customer, pk, code: str) -> None:
+        self.codes[code] = pk
+        if customer.deactivated_on is None:
+            self.names[customer.name] = pk if pk is not None else f"new:{code}"
+        self.pending_codes.add(code)
+
+    # writing ------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        creates, updates = self.creates, self.updates
+        self.creates, self.updates = [], []
+        self.pending_codes.clear()
+        while creates or updates:
+            try:
+                with transaction.atomic():  # a savepoint: the batch is written whole or not
+                    self._write_batch(creates, updates)
+                    lost = self._out_of_scope(creates + updates)
+                    if lost:
+                        raise _ScopeLost(lost)
+                    self._record(creates, updates)
+                return
+            except IntegrityError:
+                _as_new(creates)
+                self._one_by_one(creates, updates)
+                return
+            except _ScopeLost as exc:
+                _as_new(creates)
+                for pending in exc.lost:
+                    self.refuse(pending.line, pending.code, scope_lost_error())
+                    self._release(pending)
+                creates = [p for p in creates if p not in exc.lost]
+                updates = [p for p in updates if p not in exc.lost]
+
+    def _write_batch(self, creates: list[Pending], updates: list[Pending]) -> None:
+        if creates:
+            Customer.objects.bulk_create([p.customer for p in creates], batch_size=BATCH)
+        groups: dict[tuple, list[Customer]] = {}
+        now = timezone.now()
+        for pending in updates:
+            customer = pending.customer
+            customer.updated_at = now
+            names = tuple(
+                f.attname
+                for f in CUSTOMER_FIELDS
+                if pending.before[f.attname] != getattr(customer, f.attname)
+            )
+            groups.setdefault(names, []).append(customer)
+        for names, rows in groups.items():
+            Customer.objects.bulk_update(rows, names, batch_size=BATCH)
+
+    def _out_of_scope(self, written: list[Pending]) -> list[Pending]:
+        if self.actor is None or not written:
+            return []
+        pks = [p.customer.pk for p in written]
+        seen = set()
+        for start in range(0, len(pks), BATCH):
+            chunk = pks[start : start + BATCH]
+            seen.update(self.visible.filter(pk__in=chunk).values_list("pk", flat=True))
+        return [p for p in written if p.customer.pk not in seen]
+
+    def _record(self, creates: list[Pending], updates: list[Pending]) -> None:
+        events = []
+        for pending in creates:
+            customer = pending.customer
+            events.append(
+                event_build(
+                    action=AuditAction.CREATE,
+                    instance=customer,
+                    changes=created_changes(customer),
+                    customer_id=customer.pk,
+                )
+            )
+            self.codes[pending.code] = customer.pk
+            self.run.change(self, pending.line, pending.code, "create", {})
+            self.run.written["customers"].add(pending.code)
+        for pending in updates:
+            customer = pending.customer
+            changes = updated_changes(customer, pending.before)
+            if changes:
+                events.append(
+                    event_build(
+                        action=AuditAction.UPDATE,
+                        instance=customer,
+                        changes=changes,
+                        customer_id=customer.pk,
+                    )
+                )
+            self.run.change(self, pending.line, pending.code, "update", pending.changed)
+            self.run.written["customers"].add(pending.code)
+        events_record_bulk(events)
+        if creates:
+            self.context.references["parent_code"].forget()
+
+    def _release(self, pending: Pending) -> None:
+        """A refused row no longer holds its code and name."""
+        customer = pending.customer
+        if pending.before is None:
+            self.codes.pop(pending.code, None)
+            if self.names.get(customer.name) == f"new:{pending.code}":
+                del self.names[customer.name]
+        elif self.names.get(customer.name) == customer.pk:
+            del self.names[customer.name]
+
+    def _one_by_one(self, creates: list[Pending], updates: list[Pending]) -> None:
+        """The database refused the batch: write its rows through the services instead,
+        each in its own savepoint, so that only the rows at fault are refused."""
+        for pending in creates + updates:
+            self._release(pending)
+        for pending in sorted(creates + updates, key=lambda p: p.line):
+            self._write(pending.line, pending.code, pending.values)

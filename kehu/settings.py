@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "kehu.core",
     "kehu.masterdata",
     "kehu.customers",
+    "kehu.sales",
     "kehu.quality",
     "kehu.jobs",
     # After the apps whose permissions its roles hand out (seeded on post_migrate).
@@ -148,6 +149,8 @@ LANGUAGE_CODE = os.environ.get("KEHU_LANGUAGE", "zh-hans")
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+# The trading currency of customers that name none: their sales documents are in it.
+KEHU_BASE_CURRENCY = os.environ.get("KEHU_BASE_CURRENCY", "CNY")
 USE_I18N = True
 USE_TZ = True
 

@@ -26,6 +26,9 @@ CUSTOMER_MODELS = [
     "qualificationdocument",
     "tag",
 ]
+SALES_MODELS = ["salesorder", "salesinvoice", "receipt", "settlement"]
+# Documents are never deleted (cancelled or reversed: a change), so no role needs "delete".
+WRITE = ("add", "change", "view")
 CUSTOMER_CHILDREN = ["contact", "deliveryaddress", "bankaccount", "qualificationdocument", "tag"]
 
 
@@ -43,12 +46,16 @@ ROLES = {
         + _perms("masterdata", ["industry", "salesperson", "shippingmethod"], ALL)
         + _perms("customers", CUSTOMER_MODELS, ALL)
         + ["customers.view_userfield", "audit.view_auditevent"]
+        + _perms("sales", ["salesorder", "salesinvoice"], WRITE)
+        + _perms("sales", ["receipt", "settlement"], ("view",))
     ),
     gettext_noop("salesperson"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
         + _perms("customers", ["customer"], ("add", "change", "view"))
         + _perms("customers", CUSTOMER_CHILDREN, ALL)
         + ["customers.view_userfield"]
+        + _perms("sales", ["salesorder"], WRITE)
+        + _perms("sales", ["salesinvoice", "receipt", "settlement"], ("view",))
     ),
     gettext_noop("credit controller"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -56,14 +63,17 @@ ROLES = {
         + _perms("customers", ["customer"], ("change", "view"))
         + _perms("customers", CUSTOMER_CHILDREN, ("view",))
         + ["customers.change_customer_credit", "customers.view_userfield"]
+        + _perms("sales", ["receipt", "settlement"], WRITE)
+        + _perms("sales", ["salesorder", "salesinvoice"], ("view",))
     ),
     gettext_noop("auditor"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
         + _perms("customers", CUSTOMER_MODELS, ("view",))
         + ["customers.view_userfield", "audit.view_auditevent"]
+        + _perms("sales", SALES_MODELS, ("view",))
     ),
 }
-KEHU_APPS = ("masterdata", "customers", "accounts", "audit")
+KEHU_APPS = ("masterdata", "customers", "sales", "accounts", "audit")
 # Administrators also manage users and roles (Django's auth app: users, groups).
 ADMIN_AUTH_MODELS = ("user", "group")
 

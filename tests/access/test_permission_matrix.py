@@ -10,8 +10,10 @@ in a transaction that is rolled back, and a refused case must not have written a
 page or API answer may show the name of a customer the user may not see.
 """
 
+import datetime
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
@@ -28,6 +30,8 @@ from kehu.jobs.choices import JobKind, JobStatus
 from kehu.jobs.models import Job
 from kehu.masterdata import models as md
 from kehu.masterdata.services import coded_item_create
+from kehu.sales import services as sales
+from kehu.sales.models import Receipt, SalesInvoice, SalesOrder, Settlement
 from tests.conftest import ApiClient
 from tests.factories import class_tree, customer, region_tree
 
@@ -78,6 +82,19 @@ CREATE_BODIES = {
     "addresses": {"recipient": "赵六", "address": "某路2号"},
     "bank-accounts": {"bank_name": "建设银行", "account_number": "6217000011113333"},
     "documents": {"kind": "business_licence", "number": "NO2"},
+    # The own customer's code is filled in by the world fixture (its code is generated).
+    "sales-orders": {"number": "SO-NEW", "date": "2026-02-01", "amount": "10.00"},
+    "sales-invoices": {"number": "IN-NEW", "date": "2026-02-01", "amount": "10.00"},
+    "receipts": {"number": "RC-NEW", "date": "2026-02-01", "amount": "10.00"},
+    "settlements": {"receipt": "RC-OWN", "invoice": "IN2-OWN"},
+}
+DAY = datetime.date(2026, 1, 10)
+# Sales documents: the samples are the own customer's and the other's (scope by customer).
+SALES_RESOURCES = {
+    "sales-orders": SalesOrder,
+    "sales-invoices": SalesInvoice,
+    "receipts": Receipt,
+    "settlements": Settlement,
 }
 CHILD_SEGMENTS = {
     "contacts": "contacts",
@@ -143,6 +160,17 @@ def world(db):
     )
     w.other = customer(name=OTHER_NAME, salesperson="S2", department="D2", **children)
     # A finished dry run whose errors refuse its confirmation (an all-or-nothing import).
+    for target, key in ((w.own, "OWN"), (w.other, "OTHER")):
+        order = sales.order_create(
+            actor=None, customer=target, number=f"SO-{key}", date=DAY, amount=Decimal("500")
+        )
+        sales.invoice_post(actor=None, order=order, number=f"IN-{key}", date=DAY)
+        sales.invoice_post(
+            actor=None, customer=target, number=f"IN2-{key}", date=DAY, amount=Decimal("80")
+        )
+        sales.receipt_post(
+            actor=None, customer=target, number=f"RC-{key}", date=DAY, amount=Decimal("100")
+        )
     w.job = Job.objects.create(
         kind=JobKind.IMPORT_PREVIEW,
         actor=w.users["administrator"],
@@ -165,7 +193,7 @@ def world(db):
 def _fingerprint():
     """Row counts of every project table, plus the customers' and master data's change marks."""
     marks = []
-    for app_label in ("customers", "masterdata", "accounts", "audit", "auth"):
+    for app_label in ("customers", "masterdata", "sales", "accounts", "audit", "auth"):
         try:
             config = apps.get_app_config(app_label)
         except LookupError:
@@ -173,7 +201,7 @@ def _fingerprint():
         for model in config.get_models():
             queryset = model._base_manager.all()
             marks.append((model._meta.label, queryset.count()))
-            if app_label in ("customers", "masterdata"):
+            if app_label in ("customers", "masterdata", "sales"):
                 marks.append(queryset.aggregate(Max("updated_at")))
     marks.append(Customer.objects.aggregate(Sum("version")))
     return marks
@@ -359,6 +387,18 @@ def _api_samples(world: World, path: str):
                 return None
             samples.append((obj, re.sub(r"{(\w+)}", lambda m, v=values: str(v[m[1]]), path)))
         return samples
+    if resource in SALES_RESOURCES and params in (["number"], ["id"]):
+        model = SALES_RESOURCES[resource]
+        samples = []
+        for obj, target in (("own", world.own), ("other", world.other), ("missing", None)):
+            row = model.objects.filter(customer=target).order_by("pk").first() if target else None
+            value = (
+                str(getattr(row, params[0]))
+                if row
+                else ("NO-SUCH-NUMBER" if params == ["number"] else str(MISSING_ID))
+            )
+            samples.append((obj, path.replace(f"{{{params[0]}}}", value)))
+        return samples
     if resource == "import-jobs" and params == ["job_id"]:
         return [
             (obj, path.replace("{job_id}", str(job_id)))
@@ -412,6 +452,8 @@ def test_every_api_operation_declares_and_enforces_its_permissions(world, client
                 expected = _expected(case, perms, user, api=True)
                 send = getattr(api, method.lower())
                 body = CREATE_BODIES.get(path.rsplit("/", 1)[-1], {}) if method == "POST" else {}
+                if path.rsplit("/", 1)[-1] in ("sales-orders", "sales-invoices", "receipts"):
+                    body = {**body, "customer_code": world.own.code}
                 args = (url,) if method in ("GET", "DELETE") else (url, body)
                 response, before, after = _run(lambda send=send, args=args: send(*args))
                 leaks = role is not None and not SEES_OTHERS[role]

@@ -24,11 +24,15 @@ def build_api() -> NinjaAPI:
     from kehu.customers.api import router as customers_router
     from kehu.masterdata.api import router as masterdata_router
     from kehu.quality.api import router as quality_router
+    from kehu.sales.api import router as sales_router
 
     api = NinjaAPI(
         title="Kehu API",
         version="1",
-        description="Customer management for ERP sales: master data and the customer archive.",
+        description=(
+            "Customer management for ERP sales: master data, the customer archive and the "
+            "sales documents."
+        ),
         urls_namespace="api-v1",
         auth=undeclared(),
         renderer=Utf8JSONRenderer(),
@@ -38,6 +42,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", masterdata_router)
     api.add_router("", quality_router)  # before customers: /customers/duplicate-check
     api.add_router("", customers_router)
+    api.add_router("", sales_router)
     api.add_router("", audit_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches
     _document_permissions(api)

@@ -1,0 +1,517 @@
+"""Writing sales documents (SPEC §4): the one place where their rules are enforced.
+
+The web pages, the API, the importer and the CLI all call these functions. Each one, in one
+transaction: locks the customer's row first (so that documents of one customer are written
+one after another, and the credit check of SPEC §5 can run inside the same lock), refuses a
+customer the actor may not see exactly like a missing one (``Customer.DoesNotExist``),
+validates (``ValidationError`` per field, ``ConflictError`` for a state that forbids the
+action), writes the document — recorded in the audit trail by its signals — and refreshes
+the customer's maintained figures (``kehu.sales.figures``).
+
+``actor=None`` is the system itself (the demo loader, tests' factories): it sees everything.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kehu.core.errors import ConflictError
+from kehu.customers.models import Customer
+from kehu.customers.selectors import customers_visible_to
+from kehu.masterdata.models import Currency
+from kehu.sales.choices import InvoiceStatus, OrderStatus, ReceiptStatus, SettlementStatus
+from kehu.sales.figures import figures_refresh
+from kehu.sales.models import Receipt, SalesInvoice, SalesOrder, Settlement
+
+ORDER_FIELDS = ("number", "date", "amount", "currency")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Part of a receipt to apply to one invoice, named by its number."""
+
+    invoice: str
+    amount: Decimal
+
+
+# --- shared steps --------------------------------------------------------------------------
+
+
+def _customer_locked(actor, customer_id: int) -> Customer:
+    """The customer, locked for the rest of the transaction; one the actor may not see is
+    refused exactly like a missing one."""
+    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+    visible = Customer.objects.all() if actor is None else customers_visible_to(actor)
+    if customer is None or not visible.filter(pk=customer_id).exists():
+        raise Customer.DoesNotExist(_("Customer %(key)s does not exist.") % {"key": customer_id})
+    return customer
+
+
+def _locked(model, pk: int):
+    """A document re-read under a row lock (its customer is locked already)."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def trading_currency(customer: Customer) -> Currency | None:
+    """The currency of the customer's balances: its trading currency, or the base currency."""
+    if customer.currency_id:
+        return customer.currency
+    return Currency.objects.filter(code=settings.KEHU_BASE_CURRENCY).first()
+
+
+def _currency(customer: Customer, code: str | None) -> Currency:
+    """The document's currency: the customer's trading currency, and no other.
+
+    A minimal ledger converts nothing (docs/decisions/0008-sales-ledger.md): a document in
+    another currency would make the customer's balance a sum of different money.
+    """
+    trading = trading_currency(customer)
+    if trading is None:
+        raise ValidationError(
+            {"currency": _("The customer has no trading currency: set one on the customer.")},
+            code="no_currency",
+        )
+    if code not in (None, "") and str(code).strip().upper() != trading.code:
+        raise ValidationError(
+            {
+                "currency": ValidationError(
+                    _(
+                        "The customer's balances are kept in %(currency)s: a document in "
+                        "%(given)s is refused."
+                    ),
+                    code="currency_mismatch",
+                    params={"currency": trading.code, "given": code},
+                )
+            }
+        )
+    return trading
+
+
+def _money(value, field: str) -> Decimal:
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise ValidationError({field: _("Enter an amount.")}, code="invalid")
+    return amount
+
+
+def _date(value, field: str) -> datetime.date:
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        raise ValidationError({field: _("Enter a valid date.")}, code="invalid")
+    return value
+
+
+def _save(document, *, update_fields=None) -> None:
+    document.full_clean()
+    document.save(update_fields=update_fields)
+
+
+def _conflict(message, code: str, **params) -> ConflictError:
+    return ConflictError(message, code=code, params=params)
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+def order_create(
+    *,
+    actor,
+    customer: Customer,
+    number: str,
+    date: datetime.date,
+    amount: Decimal,
+    currency: str | None = None,
+) -> SalesOrder:
+    """Enter an open sales order; it counts in the customer's open order amount."""
+    with transaction.atomic():
+        customer = _customer_locked(actor, customer.pk)
+        order = SalesOrder(
+            customer=customer,
+            number=(number or "").strip(),
+            date=_date(date, "date"),
+            amount=_money(amount, "amount"),
+            currency=_currency(customer, currency),
+        )
+        _save(order)
+        figures_refresh(customer)
+    return order
+
+
+def order_update(*, actor, order: SalesOrder, data: dict) -> SalesOrder:
+    """Change an open order's number, date, amount or currency; the amount never below what
+    is already invoiced."""
+    unknown = sorted(set(data) - set(ORDER_FIELDS))
+    if unknown:
+        raise ValidationError({key: _("Unknown field.") for key in unknown}, code="unknown_field")
+    with transaction.atomic():
+        customer = _customer_locked(actor, order.customer_id)
+        order = _locked(SalesOrder, order.pk)
+        if order.status != OrderStatus.OPEN:
+            raise _conflict(_("Only an open order can be changed."), "order_not_open")
+        if "number" in data:
+            order.number = (data["number"] or "").strip()
+        if "date" in data:
+            order.date = _date(data["date"], "date")
+        if "amount" in data:
+            order.amount = _money(data["amount"], "amount")
+            if order.amount < order.invoiced_amount:
+                raise ValidationError(
+                    {
+                        "amount": ValidationError(
+                            _(
+                                "%(invoiced)s of the order is invoiced already: the amount "
+                                "cannot be less."
+                            ),
+                            code="below_invoiced",
+                            params={"invoiced": order.invoiced_amount},
+                        )
+                    }
+                )
+        if "currency" in data:
+            order.currency = _currency(customer, data["currency"])
+        _save(order)
+        figures_refresh(customer)
+    return order
+
+
+def _order_set_status(actor, order: SalesOrder, status: str) -> SalesOrder:
+    with transaction.atomic():
+        customer = _customer_locked(actor, order.customer_id)
+        order = _locked(SalesOrder, order.pk)
+        if order.status != OrderStatus.OPEN:
+            raise _conflict(
+                _("The order is %(status)s: only an open order can be closed or cancelled."),
+                "order_not_open",
+                status=order.get_status_display(),
+            )
+        if status == OrderStatus.CANCELLED and order.invoiced_amount:
+            raise _conflict(
+                _("The order has posted invoices: cancel them first, or close the order."),
+                "order_invoiced",
+            )
+        order.status = status
+        _save(order, update_fields=["status", "updated_at"])
+        figures_refresh(customer)
+    return order
+
+
+def order_close(*, actor, order: SalesOrder) -> SalesOrder:
+    """Close an open order: what is not invoiced no longer counts as ordered."""
+    return _order_set_status(actor, order, OrderStatus.CLOSED)
+
+
+def order_cancel(*, actor, order: SalesOrder) -> SalesOrder:
+    """Cancel an open order that has no posted invoice."""
+    return _order_set_status(actor, order, OrderStatus.CANCELLED)
+
+
+# --- invoices ------------------------------------------------------------------------------
+
+
+def due_date_for(customer: Customer, date: datetime.date) -> datetime.date:
+    """The due date by the customer's terms: its credit period, else its payment terms'
+    net days, else the invoice date itself."""
+    if customer.credit_days is not None:
+        days = customer.credit_days
+    elif customer.payment_terms_id:
+        days = customer.payment_terms.net_days
+    else:
+        days = 0
+    try:
+        return date + datetime.timedelta(days=days)
+    except OverflowError:
+        raise ValidationError(
+            {"date": _("The due date would be past the last date there is.")}, code="invalid"
+        ) from None
+
+
+def invoice_post(
+    *,
+    actor,
+    number: str,
+    date: datetime.date,
+    customer: Customer | None = None,
+    order: SalesOrder | None = None,
+    amount: Decimal | None = None,
+    due_date: datetime.date | None = None,
+    currency: str | None = None,
+) -> SalesInvoice:
+    """Post an invoice, alone or from an open order (for at most what the order has left;
+    by default all of it). Without ``due_date`` it is due by the customer's terms."""
+    if customer is None and order is None:
+        raise ValidationError({"customer": _("Name the customer or the order.")}, code="required")
+    with transaction.atomic():
+        customer_id = order.customer_id if order is not None else customer.pk
+        if order is not None and customer is not None and customer.pk != order.customer_id:
+            raise ValidationError(
+                {"order": _("The order is another customer's.")}, code="other_customer"
+            )
+        customer = _customer_locked(actor, customer_id)
+        if order is not None:
+            order = _locked(SalesOrder, order.pk)
+            if order.status != OrderStatus.OPEN:
+                raise _conflict(
+                    _("The order is %(status)s: only an open order can be invoiced."),
+                    "order_not_open",
+                    status=order.get_status_display(),
+                )
+        left = order.amount - order.invoiced_amount if order is not None else None
+        amount = left if amount is None and order is not None else _money(amount, "amount")
+        date = _date(date, "date")
+        invoice = SalesInvoice(
+            customer=customer,
+            order=order,
+            number=(number or "").strip(),
+            date=date,
+            due_date=due_date_for(customer, date)
+            if due_date is None
+            else _date(due_date, "due_date"),
+            amount=amount,
+            open_amount=amount,
+            currency=_currency(customer, currency),
+        )
+        if order is not None and amount > left:
+            raise ValidationError(
+                {
+                    "amount": ValidationError(
+                        _("The order has %(left)s left to invoice."),
+                        code="above_order",
+                        params={"left": left},
+                    )
+                }
+            )
+        _save(invoice)
+        if order is not None:
+            order.invoiced_amount += amount
+            _save(order, update_fields=["invoiced_amount", "updated_at"])
+        figures_refresh(customer)
+    return invoice
+
+
+def invoice_cancel(*, actor, invoice: SalesInvoice) -> SalesInvoice:
+    """Cancel a posted invoice that no receipt settles (reverse its settlements first); what
+    it invoiced of its order counts as ordered again."""
+    with transaction.atomic():
+        customer = _customer_locked(actor, invoice.customer_id)
+        invoice = _locked(SalesInvoice, invoice.pk)
+        if invoice.status != InvoiceStatus.POSTED:
+            raise _conflict(_("The invoice is cancelled already."), "invoice_cancelled")
+        if invoice.settlements.filter(status=SettlementStatus.ACTIVE).exists():
+            raise _conflict(
+                _("Receipts settle this invoice: reverse those settlements first."),
+                "invoice_settled",
+            )
+        invoice.status = InvoiceStatus.CANCELLED
+        _save(invoice, update_fields=["status", "updated_at"])
+        if invoice.order_id:
+            order = _locked(SalesOrder, invoice.order_id)
+            order.invoiced_amount -= invoice.amount
+            _save(order, update_fields=["invoiced_amount", "updated_at"])
+        figures_refresh(customer)
+    return invoice
+
+
+# --- receipts and settlements --------------------------------------------------------------
+
+
+def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix="") -> Settlement:
+    """Settle ``amount`` of ``invoice`` with ``receipt`` (both locked, of one customer)."""
+    errors = {}
+    if receipt.status != ReceiptStatus.POSTED:
+        errors["receipt"] = _("The receipt is reversed.")
+    if invoice.status != InvoiceStatus.POSTED:
+        errors[f"{prefix}invoice"] = _("The invoice is cancelled.")
+    if invoice.customer_id != receipt.customer_id:
+        errors[f"{prefix}invoice"] = _("The invoice is another customer's.")
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    amount = _money(amount, f"{prefix}amount")
+    limit = min(receipt.unapplied_amount, invoice.open_amount)
+    if amount > limit:
+        raise ValidationError(
+            {
+                f"{prefix}amount": ValidationError(
+                    _(
+                        "At most %(limit)s: the receipt has %(unapplied)s unapplied and the "
+                        "invoice %(open)s open."
+                    ),
+                    code="above_open",
+                    params={
+                        "limit": limit,
+                        "unapplied": receipt.unapplied_amount,
+                        "open": invoice.open_amount,
+                    },
+                )
+            }
+        )
+    earliest = max(receipt.date, invoice.date)
+    on = earliest if on is None else _date(on, f"{prefix}date")
+    if on < earliest:
+        raise ValidationError(
+            {f"{prefix}date": _("A settlement is dated on or after its receipt and its invoice.")},
+            code="too_early",
+        )
+    settlement = Settlement(
+        customer_id=receipt.customer_id, receipt=receipt, invoice=invoice, amount=amount, date=on
+    )
+    try:
+        settlement.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(
+            {f"{prefix}{key}": value for key, value in exc.message_dict.items()}
+        ) from exc
+    settlement.save()
+    invoice.open_amount -= amount
+    _save(invoice, update_fields=["open_amount", "updated_at"])
+    receipt.unapplied_amount -= amount
+    _save(receipt, update_fields=["unapplied_amount", "updated_at"])
+    return settlement
+
+
+def _settle_oldest_first(receipt: Receipt) -> None:
+    """Apply the receipt to the customer's open invoices, the earliest due first (then the
+    earliest dated, then by number), until it is used up."""
+    invoices = (
+        SalesInvoice.objects.select_for_update()
+        .filter(customer_id=receipt.customer_id, status=InvoiceStatus.POSTED, open_amount__gt=0)
+        .order_by("due_date", "date", "number")
+    )
+    for invoice in invoices:
+        if not receipt.unapplied_amount:
+            break
+        _apply(receipt, invoice, min(receipt.unapplied_amount, invoice.open_amount), None)
+
+
+def _settle_listed(receipt: Receipt, allocations) -> None:
+    for index, item in enumerate(allocations):
+        prefix = f"allocations.{index}."
+        number = str(getattr(item, "invoice", None) or item.get("invoice") or "").strip()
+        amount = getattr(item, "amount", None) if not isinstance(item, dict) else item.get("amount")
+        invoice = (
+            SalesInvoice.objects.select_for_update()
+            .filter(customer_id=receipt.customer_id, number=number)
+            .first()
+        )
+        if invoice is None:
+            raise ValidationError(
+                {
+                    f"{prefix}invoice": _("The customer has no invoice %(number)s.")
+                    % {"number": number}
+                },
+                code="not_found",
+            )
+        if amount is None:
+            amount = min(receipt.unapplied_amount, invoice.open_amount)
+        _apply(receipt, invoice, amount, None, prefix)
+
+
+def receipt_post(
+    *,
+    actor,
+    customer: Customer,
+    number: str,
+    date: datetime.date,
+    amount: Decimal,
+    currency: str | None = None,
+    allocations: list | None = None,
+) -> Receipt:
+    """Post a receipt and settle invoices with it: oldest first by default, or as
+    ``allocations`` lists (``[Allocation(invoice="INV1", amount=...)]`` or dicts; an empty
+    list settles nothing). What is not applied stays unapplied on the receipt."""
+    with transaction.atomic():
+        customer = _customer_locked(actor, customer.pk)
+        amount = _money(amount, "amount")
+        receipt = Receipt(
+            customer=customer,
+            number=(number or "").strip(),
+            date=_date(date, "date"),
+            amount=amount,
+            unapplied_amount=amount,
+            currency=_currency(customer, currency),
+        )
+        _save(receipt)
+        if allocations is None:
+            _settle_oldest_first(receipt)
+        else:
+            _settle_listed(receipt, allocations)
+        figures_refresh(customer)
+    return receipt
+
+
+def settlement_create(
+    *,
+    actor,
+    receipt: Receipt,
+    invoice: SalesInvoice,
+    amount: Decimal | None = None,
+    date: datetime.date | None = None,
+) -> Settlement:
+    """Apply part of a posted receipt to a posted invoice of the same customer; by default
+    as much as both allow, dated the later of the two documents."""
+    with transaction.atomic():
+        customer = _customer_locked(actor, receipt.customer_id)
+        receipt = _locked(Receipt, receipt.pk)
+        invoice = _locked(SalesInvoice, invoice.pk)
+        if amount is None:
+            amount = min(receipt.unapplied_amount, invoice.open_amount)
+            if not amount:
+                raise _conflict(
+                    _("Nothing to settle: the receipt is used up or the invoice settled."),
+                    "nothing_to_settle",
+                )
+        settlement = _apply(receipt, invoice, amount, date)
+        figures_refresh(customer)
+    return settlement
+
+
+def _undo(settlement: Settlement, on: datetime.date) -> None:
+    settlement.status = SettlementStatus.REVERSED
+    settlement.reversed_on = on
+    _save(settlement, update_fields=["status", "reversed_on", "updated_at"])
+    invoice = _locked(SalesInvoice, settlement.invoice_id)
+    invoice.open_amount += settlement.amount
+    _save(invoice, update_fields=["open_amount", "updated_at"])
+    receipt = _locked(Receipt, settlement.receipt_id)
+    receipt.unapplied_amount += settlement.amount
+    _save(receipt, update_fields=["unapplied_amount", "updated_at"])
+
+
+def settlement_reverse(
+    *, actor, settlement: Settlement, on: datetime.date | None = None
+) -> Settlement:
+    """Undo a settlement: the invoice is open and the receipt unapplied by its amount again."""
+    with transaction.atomic():
+        customer = _customer_locked(actor, settlement.customer_id)
+        settlement = _locked(Settlement, settlement.pk)
+        if settlement.status != SettlementStatus.ACTIVE:
+            raise _conflict(_("The settlement is reversed already."), "settlement_reversed")
+        _undo(settlement, timezone.localdate() if on is None else _date(on, "date"))
+        figures_refresh(customer)
+    return settlement
+
+
+def receipt_reverse(*, actor, receipt: Receipt, on: datetime.date | None = None) -> Receipt:
+    """Reverse a posted receipt (returned, bounced, entered by mistake): its settlements are
+    undone and it no longer counts."""
+    with transaction.atomic():
+        customer = _customer_locked(actor, receipt.customer_id)
+        receipt = _locked(Receipt, receipt.pk)
+        if receipt.status != ReceiptStatus.POSTED:
+            raise _conflict(_("The receipt is reversed already."), "receipt_reversed")
+        on = timezone.localdate() if on is None else _date(on, "date")
+        active = receipt.settlements.select_for_update().filter(status=SettlementStatus.ACTIVE)
+        for settlement in active.order_by("pk"):
+            _undo(settlement, on)
+        receipt = _locked(Receipt, receipt.pk)
+        receipt.status = ReceiptStatus.REVERSED
+        _save(receipt, update_fields=["status", "updated_at"])
+        figures_refresh(customer)
+    return receipt

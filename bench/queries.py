@@ -4,14 +4,14 @@ Each shape is measured ``repeat`` times with different parameters drawn determin
 the data (a seeded sample of customers), the first page of 50 unless said otherwise:
 
 - **API**: exactly what ``GET /api/v1/customers`` does for a page —
-  ``CustomerFilter(...).apply(selectors.customer_list(user))`` through ``paginate`` (its COUNT,
-  its SELECT with the joins, the tags' prefetch) and ``customer_out``, then the response
-  schema's validation and JSON, as django-ninja renders it; where keyset paging has landed
-  (``cursor_paginate``), through it, the deep page reached by the cursor a client following
-  ``next`` holds;
+  ``CustomerFilter(...).apply(selectors.customer_list(user))`` through ``cursor_paginate`` (the
+  page's ids, then its rows with the joins and the tags' prefetch, the COUNT that stops at
+  ``COUNT_LIMIT``) and ``customer_out``, then the response schema's validation and JSON, as
+  django-ninja renders it; the deep page is reached by the cursor a client following ``next``
+  holds;
 - **hand SQL**: what a developer would write by hand for the same page: one SELECT with the
-  reference codes joined, the COUNT, the page's tags (keyset instead of OFFSET for the deep
-  page, and then no COUNT).
+  reference codes joined, the same capped COUNT, the page's tags (keyset instead of OFFSET
+  for the deep page). Its keyword condition is a plain ``LIKE`` / ``ILIKE`` over the columns.
 
 The keyword means what SPEC §3 says it matches: code, name, short name, mnemonic, the
 customer's phones and email, and its contacts' names, phones and emails. Where the API's
@@ -26,17 +26,17 @@ from django.db import connection
 from django.test import RequestFactory
 
 from bench.measure import Result, Timing, timed
-from kehu.core.api.pagination import PageParams, page_schema, paginate
+from kehu.core.api.pagination import (
+    COUNT_LIMIT,
+    CursorPageParams,
+    cursor_page_schema,
+    cursor_paginate,
+)
 from kehu.customers import fields, selectors
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Contact, Customer
 from kehu.customers.schemas import CustomerOut, customer_out
 from kehu.masterdata.models import CustomerClass
-
-try:  # keyset paging (a ``cursor`` parameter of the list), where it has landed
-    from kehu.core.api.pagination import CursorPageParams, cursor_page_schema, cursor_paginate
-except ImportError:
-    cursor_paginate = None
 
 PAGE_SIZE = 50
 DEEP_PAGE = 10_000
@@ -131,7 +131,7 @@ def shapes(user, sample: list[Customer], repeat: int, seed: int) -> dict[str, li
             if offset
             else None
         )
-        if cursor_paginate is not None and case.page > 1:
+        if case.page > 1:
             # The client followed "next" from the page before: the cursor it holds.
             before = Case(case.params, page=case.page - 1)
             case.cursor = _api_data(user, before)["next_cursor"]
@@ -142,12 +142,10 @@ def shapes(user, sample: list[Customer], repeat: int, seed: int) -> dict[str, li
 
 
 def _api_data(user, case: Case) -> dict:
-    """The page's data as the list operation returns it: with keyset cursors where they have
-    landed (a deep page then reached by its cursor), else by page number."""
+    """The page's data as the list operation returns it (a deep page reached by its
+    cursor)."""
     filters = CustomerFilter(**case.params)
     queryset = filters.apply(selectors.customer_list(user))
-    if cursor_paginate is None:
-        return paginate(queryset, PageParams(page=case.page, page_size=PAGE_SIZE), customer_out)
     query = {**case.params, "page_size": PAGE_SIZE}
     if case.cursor:
         query["cursor"] = case.cursor
@@ -162,8 +160,7 @@ def _api_data(user, case: Case) -> dict:
 def api_page(user, case: Case) -> tuple[int, list[str]]:
     """One page as GET /api/v1/customers computes and renders it; the count and the codes."""
     data = _api_data(user, case)
-    schema = page_schema if cursor_paginate is None else cursor_page_schema
-    schema(CustomerOut).model_validate(data).model_dump_json()
+    cursor_page_schema(CustomerOut).model_validate(data).model_dump_json()
     return data["count"], [row["code"] for row in data["results"]]
 
 
@@ -235,10 +232,14 @@ def hand_page(case: Case) -> tuple[int | None, list[str]]:
         cursor.execute(sql, page_args)
         rows = cursor.fetchall()
         code_index = [d[0] for d in cursor.description].index("code")
-        if case.after_code is None:
-            count_where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-            cursor.execute(f"SELECT COUNT(*) FROM {Customer._meta.db_table} c{count_where}", args)
-            count = cursor.fetchone()[0]
+        # the count the API gives: exact up to COUNT_LIMIT rows, no further
+        count_where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {Customer._meta.db_table} c{count_where}"
+            f" LIMIT {COUNT_LIMIT + 1}) counted",
+            args,
+        )
+        count = min(cursor.fetchone()[0], COUNT_LIMIT)
         ids = [row[0] for row in rows]
         if ids:
             marks = ", ".join(["%s"] * len(ids))

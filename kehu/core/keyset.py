@@ -193,14 +193,26 @@ def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, si
     )
 
 
-def window_at_offset(queryset: QuerySet, keys: list[SortKey], offset: int, size: int, count):
-    """The ``size`` rows from ``offset`` (page numbers), with cursors to go on from there."""
-    rows = [] if offset >= count else _rows(queryset, _ids(queryset, keys, size, offset))
+def window_at_offset(queryset: QuerySet, keys: list[SortKey], offset: int, size: int):
+    """The ``size`` rows from ``offset`` (page numbers), with cursors to go on from there;
+    reading ``size + 1`` ids tells whether a further page exists (no count needed)."""
+    # beyond what a 64-bit OFFSET holds there are no rows (and the database would refuse it)
+    ids = _ids(queryset, keys, size + 1, offset) if offset + size < 2**63 else []
+    rows = _rows(queryset, ids[:size])
     return Window(
         rows,
-        next=cursor_at(rows[-1], keys, FORWARD) if rows and offset + size < count else None,
+        next=cursor_at(rows[-1], keys, FORWARD) if rows and len(ids) > size else None,
         previous=cursor_at(rows[0], keys, BACKWARD) if rows and offset > 0 else None,
     )
+
+
+def count_up_to(queryset: QuerySet, limit: int) -> tuple[int, bool]:
+    """How many rows ``queryset`` has, counting no further than ``limit``: (the count, True)
+    up to ``limit``, else (``limit``, False). One ``COUNT`` over a ``LIMIT limit + 1``
+    subquery of the bare table: counting a million matches exactly costs more than the page
+    itself (docs/architecture.md, "Counting")."""
+    counted = queryset.order_by()[: limit + 1].count()
+    return (counted, True) if counted <= limit else (limit, False)
 
 
 def _ids(queryset: QuerySet, keys: list[SortKey], limit: int, offset: int = 0) -> list:

@@ -98,6 +98,7 @@ class Customer(TimeStampedModel):
     registered_capital_currency = models.ForeignKey(
         Currency,
         on_delete=models.PROTECT,
+        db_index=False,  # no list filters or sorts by it; inserts cheaper
         null=True,
         blank=True,
         related_name="customers_by_capital",
@@ -151,6 +152,7 @@ class Customer(TimeStampedModel):
     shipping_method = models.ForeignKey(
         ShippingMethod,
         on_delete=models.PROTECT,
+        db_index=False,  # no list filters or sorts by it; inserts cheaper
         null=True,
         blank=True,
         related_name="customers",
@@ -180,6 +182,7 @@ class Customer(TimeStampedModel):
     payment_terms = models.ForeignKey(
         PaymentTerms,
         on_delete=models.PROTECT,
+        db_index=False,  # no list filters or sorts by it; inserts cheaper
         null=True,
         blank=True,
         related_name="customers",

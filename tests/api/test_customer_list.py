@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kehu.core.api import pagination
 from kehu.masterdata.models import Department, Industry, Salesperson
 from kehu.masterdata.services import coded_item_create
 from tests import factories
@@ -61,6 +62,27 @@ def test_pagination(api, archive):
 
     beyond = api.get(f"{CUSTOMERS}?page_size=2&page=99999999999999999999").json()
     assert (beyond["count"], beyond["results"]) == (5, [])
+    assert first["count_exact"] and beyond["count_exact"]
+
+
+def test_a_large_result_is_counted_up_to_the_limit(api, archive, monkeypatch):
+    """Counting a million matches on every page would cost more than the page: beyond
+    COUNT_LIMIT the count stops there, says it is not exact, and the pages still go on."""
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    first = api.get(f"{CUSTOMERS}?page_size=2").json()
+    assert (first["count"], first["count_exact"]) == (3, False)
+    seen, page = [], first
+    while True:
+        seen += [row["code"] for row in page["results"]]
+        if not page["next"]:
+            break
+        page = api.get(page["next"]).json()
+        assert (page["count"], page["count_exact"]) == (3, False)
+    assert seen == ["A1", "A2", "B1", "C1", "C2"]
+    third = api.get(f"{CUSTOMERS}?page_size=2&page=3").json()
+    assert ([r["code"] for r in third["results"]], third["next"]) == (["C2"], None)
+    narrow = api.get(f"{CUSTOMERS}?class_code=01").json()  # A1, A2, B1: just the limit
+    assert (narrow["count"], narrow["count_exact"]) == (3, True)
 
 
 def test_default_page_size_is_50(api, archive):

@@ -100,3 +100,27 @@ def test_a_cursor_from_another_ordering_shows_the_first_page(logged_in, archive)
     cursor = re.search(r"cursor=([^&\"]+)", link(by_name, "next")).group(1)
     response = logged_in.get(LIST, {"ordering": "code", "cursor": cursor})
     assert row_codes(response) == ["P01", "P02", "P03"]
+
+
+def test_a_long_list_is_counted_only_so_far_and_still_walks_to_its_end(
+    logged_in, archive, monkeypatch
+):
+    """Beyond COUNT_LIMIT rows the list says "more than" instead of counting a million
+    customers on every page; next / last still reach every row."""
+    monkeypatch.setattr(list_view, "COUNT_LIMIT", 5)
+    page = logged_in.get(LIST)
+    text = page.content.decode()
+    assert "More than 5 customers" in text and "11 customers" not in text
+    seen = row_codes(page)
+    while link(page, "next"):
+        page = logged_in.get(link(page, "next"))
+        seen += row_codes(page)
+    assert seen == [f"P{n:02d}" for n in range(1, 12)]
+    last = logged_in.get(link(logged_in.get(LIST), "last"))
+    assert row_codes(last) == ["P09", "P10", "P11"]
+
+
+def test_a_list_within_the_limit_is_counted_exactly(logged_in, archive, monkeypatch):
+    monkeypatch.setattr(list_view, "COUNT_LIMIT", 11)
+    text = logged_in.get(LIST).content.decode()
+    assert "11 customers" in text and "More than" not in text

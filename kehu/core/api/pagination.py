@@ -11,6 +11,8 @@ from kehu.core import keyset
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# A list that may be large counts its rows only this far (``count_exact`` false beyond).
+COUNT_LIMIT = 10_000
 
 
 class PageParams(BaseModel):
@@ -68,7 +70,15 @@ def cursor_page_schema(item: type[BaseModel]) -> type[BaseModel]:
         value = "The `cursor` of the %s page; null when there is none."
         _cursor_page_schemas[item] = create_model(
             f"{item.__name__}CursorPage",
-            count=(int, Field(description="Rows of the whole query.")),
+            count=(
+                int,
+                Field(
+                    description=f"Rows of the whole query when `count_exact` is true; else "
+                    f"the query has more than {COUNT_LIMIT:,} rows and this is {COUNT_LIMIT}: "
+                    "lists that large are not counted on every page (follow `next` to the end)."
+                ),
+            ),
+            count_exact=(bool, Field(description="Whether `count` is the exact number.")),
             page=(
                 int | None,
                 Field(description="The page number; null for a page reached by a cursor."),
@@ -90,23 +100,24 @@ def cursor_paginate(
     serialize: Callable[[Any], Any] | None = None,
 ) -> dict:
     """One page of ``queryset`` (ordered, ending with the primary key) by its page number or
-    by a cursor: a COUNT and one SELECT either way. A cursor that does not fit the query's
-    ordering raises a field error on ``cursor``."""
+    by a cursor: a COUNT that stops at ``COUNT_LIMIT`` and the page's ids, then its rows. A
+    cursor that does not fit the query's ordering raises a field error on ``cursor``."""
     keys = keyset.sort_keys(queryset)
-    count = queryset.count()
     if params.cursor:
         cursor = keyset.decode_cursor(params.cursor, keys)
         window = keyset.window_at_cursor(queryset, keys, cursor, params.page_size)
         page = None
     else:
         offset = (params.page - 1) * params.page_size
-        window = keyset.window_at_offset(queryset, keys, offset, params.page_size, count)
+        window = keyset.window_at_offset(queryset, keys, offset, params.page_size)
         page = params.page
+    count, exact = keyset.count_up_to(queryset, COUNT_LIMIT)
     next_cursor = window.next.encode() if window.next else None
     previous_cursor = window.previous.encode() if window.previous else None
     rows = window.rows
     return {
         "count": count,
+        "count_exact": exact,
         "page": page,
         "page_size": params.page_size,
         "next": _link(request, next_cursor),

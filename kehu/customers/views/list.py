@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from kehu.core import keyset
+from kehu.core.api.pagination import COUNT_LIMIT
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import selectors
 from kehu.customers.choices import UserFieldType
@@ -450,9 +451,11 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
             errors.append(column_error)
         params[COLUMNS_PARAM] = chosen
         queryset = filters.apply(selectors.customer_list(user))
-        paginator = Paginator(queryset, PAGE_SIZE)
+        # counted no further than COUNT_LIMIT; the paginator pages over the counted positions
+        count, count_exact = keyset.count_up_to(queryset, COUNT_LIMIT)
+        paginator = Paginator(range(count), PAGE_SIZE)
         keys = keyset.sort_keys(queryset)
-        window, number = self._window(queryset, keys, paginator, params, errors)
+        window, number = self._window(queryset, keys, paginator, count_exact, params, errors)
         selected_class = filters.class_code[0] if len(filters.class_code) == 1 else None
         tree = class_tree(user, selected_class, params)
         # what the forms and the chips carry besides the conditions: the order and columns
@@ -460,7 +463,8 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
         context.update(
             filters=filters,
             errors=errors,
-            count=paginator.count,
+            count=count,
+            count_exact=count_exact,
             rows=[
                 Row(customer, [cell(customer, column) for column in columns])
                 for customer in window.rows
@@ -512,7 +516,7 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
             headings.append(Heading(key, column.label, url, state, numeric))
         return headings
 
-    def _window(self, queryset, keys, paginator, params, errors):
+    def _window(self, queryset, keys, paginator, count_exact, params, errors):
         """The rows of the page and its number: after or before the ``cursor`` of a
         previous/next/last link (no number then), or by page number."""
         text = self.request.GET.get(keyset.CURSOR_PARAM)
@@ -523,12 +527,13 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
                 errors.append(_("The page link does not fit these conditions: first page shown."))
             else:
                 size = PAGE_SIZE
-                if cursor.values is None:  # the last page, as long as by page numbers
+                if cursor.values is None and count_exact:
+                    # the last page, as long as by page numbers
                     size = paginator.count - (paginator.num_pages - 1) * PAGE_SIZE or PAGE_SIZE
                 return keyset.window_at_cursor(queryset, keys, cursor, size), None
         number = paginator.get_page(params.get("page")).number
         offset = (number - 1) * PAGE_SIZE
-        window = keyset.window_at_offset(queryset, keys, offset, PAGE_SIZE, paginator.count)
+        window = keyset.window_at_offset(queryset, keys, offset, PAGE_SIZE)
         return window, number
 
     @staticmethod
@@ -550,7 +555,7 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
         def link(cursor):
             return _query(params, page=None, cursor=cursor.encode()) if cursor else None
 
-        at_end = window.next is None if number is None else number >= paginator.num_pages
+        at_end = window.next is None
         return {
             "previous_url": link(window.previous),
             "next_url": link(window.next),

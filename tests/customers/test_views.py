@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kehu.accounts.services import user_create
+from kehu.customers.views import list as list_view
 from kehu.masterdata.models import Salesperson
 from kehu.masterdata.services import coded_item_create
 from tests import factories
@@ -119,6 +120,16 @@ def test_the_tree_counts_include_the_subtree(logged_in, archive):
     counts = tree_counts(logged_in.get(LIST))
 
     assert counts == {"01": 2, "0101": 1, "0102": 1, "02": 2}
+
+
+def test_a_large_archive_shows_the_tree_without_counts(logged_in, archive, monkeypatch):
+    """Grouping every visible customer on each page view is what a large archive cannot
+    afford: past TREE_COUNT_LIMIT the tree links its classes without counts."""
+    monkeypatch.setattr(list_view, "TREE_COUNT_LIMIT", 3)
+    html = logged_in.get(LIST).content.decode()
+    assert 'data-code="0101"' in html and '<span class="count">' not in html
+    monkeypatch.setattr(list_view, "TREE_COUNT_LIMIT", 4)
+    assert tree_counts(logged_in.get(LIST))["01"] == 2
 
 
 def test_the_status_filter(logged_in, archive):

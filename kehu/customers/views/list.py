@@ -47,6 +47,8 @@ COLUMNS_PARAM = "columns"
 PAGE_PARAMS = (SAVED_PARAM, "page", COLUMNS_PARAM)
 # Pages linked by number (an OFFSET the database counts through); deeper ones go by cursor.
 NUMBERED_PAGES = 20
+# the class tree counts its customers only up to this many visible customers
+TREE_COUNT_LIMIT = 100_000
 
 
 def _label(field: str) -> Promise:
@@ -112,7 +114,7 @@ class ClassNode:
     code: str
     name: str
     level: int
-    count: int
+    count: int | None  # None: the archive is too large to count on every page
     url: str
     selected: bool
 
@@ -224,18 +226,21 @@ def read_conditions(query, user, *, page_params=PAGE_PARAMS):
 
 def class_tree(user, selected: str | None, params: dict) -> list[ClassNode]:
     """Every class in code order with its subtree's customer count: one grouped COUNT by
-    class, summed up the (small) tree in Python."""
-    direct = dict(
-        selectors.customers_visible_to(user)
-        .values_list("customer_class__code")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    class, summed up the (small) tree in Python. Past ``TREE_COUNT_LIMIT`` visible customers
+    the tree shows no counts: grouping a million customers on every page view would cost more
+    than the page (the statistics count any result exactly)."""
+    visible = selectors.customers_visible_to(user)
+    if keyset.count_up_to(visible, TREE_COUNT_LIMIT)[1]:
+        direct = dict(
+            visible.values_list("customer_class__code").annotate(n=Count("pk")).order_by()
+        )
+    else:
+        direct = None
     nodes = list(tree_nodes(CustomerClass))
     by_id = {node.pk: node for node in nodes}
     totals = dict.fromkeys(by_id, 0)
     for node in nodes:
-        count = direct.get(node.code, 0)
+        count = direct.get(node.code, 0) if direct else 0
         current = node
         while current is not None and count:
             totals[current.pk] += count
@@ -245,7 +250,7 @@ def class_tree(user, selected: str | None, params: dict) -> list[ClassNode]:
             code=node.code,
             name=node.name,
             level=node.level,
-            count=totals[node.pk],
+            count=None if direct is None else totals[node.pk],
             url=_query(params, class_code=node.code, page=None),
             selected=node.code == selected,
         )
@@ -472,7 +477,9 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
             tree=tree,
             selected_class=selected_class,
             class_text=",".join(filters.class_code),
-            total=sum(node.count for node in tree if node.level == 1),
+            total=None
+            if tree and tree[0].count is None
+            else sum(node.count for node in tree if node.level == 1),
             all_url=_query(params, class_code=None, page=None),
             columns=self._headings(columns, filters.ordering, params),
             chips=condition_chips(filters, carry),

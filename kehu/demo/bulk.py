@@ -149,9 +149,14 @@ def bulk_load(
 
 
 def database_analyze() -> None:
-    """Refresh the query planner's statistics of the whole database."""
+    """Refresh the query planner's statistics of the whole database. On PostgreSQL, outside
+    a transaction, VACUUM too: it sets the visibility map of the freshly written pages, as
+    autovacuum does soon after a load, so that counts can read indexes only."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM (ANALYZE)")
+        else:
+            cursor.execute("ANALYZE")
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

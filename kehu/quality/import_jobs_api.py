@@ -17,6 +17,7 @@ from kehu.quality.import_jobs import (
     IMPORT_KINDS,
     IMPORT_PERMISSIONS,
     import_job_confirm,
+    import_job_discard,
     import_job_start,
     import_report,
 )
@@ -83,6 +84,12 @@ class ImportJobOut(Schema):
     )
     error: str
     source_id: int | None = Field(description="The dry run this import was confirmed from.")
+    file_kept: bool = Field(
+        description=(
+            "Whether the uploaded file is still stored: while a job may read it (queued, "
+            "running, or a dry run that can be confirmed); it is deleted afterwards."
+        )
+    )
     status_url: str
     confirm_url: str | None = Field(description="For a dry run: where to confirm the import.")
     report: ImportReportOut | None = Field(description="Once the job has succeeded.")
@@ -102,6 +109,7 @@ def job_out(job: Job) -> dict:
         "error_code": job.error_code,
         "error": job.error,
         "source_id": job.source_id,
+        "file_kept": bool(job.file),
         "status_url": reverse("api-v1:import_job", kwargs={"job_id": job.pk}),
         "confirm_url": (
             reverse("api-v1:import_job_confirm", kwargs={"job_id": job.pk})
@@ -165,3 +173,19 @@ def import_job_detail(request, job_id: int):
 def import_job_confirm_api(request, job_id: int):
     follower = import_job_confirm(actor=request.user, job=_job(request, job_id))
     return Status(202, job_out(follower))
+
+
+@router.post(
+    "/{job_id}/discard",
+    response=with_errors({200: ImportJobOut}),
+    auth=requires(*IMPORT_PERMISSIONS),
+    url_name="import_job_discard",
+    summary="Give up a finished dry run without importing: its file is deleted",
+    description=(
+        "409 for an import (not a dry run), a dry run still queued or running, or one already "
+        "confirmed. A dry run never confirmed nor discarded keeps its file until `kehu "
+        "cleanup-imports` deletes it."
+    ),
+)
+def import_job_discard_api(request, job_id: int):
+    return job_out(import_job_discard(actor=request.user, job=_job(request, job_id)))

@@ -130,6 +130,7 @@ def test_the_sample_is_previewed_imported_skipping_errors_and_a_duplicate_merged
     page.wait_for_url(re.compile(rf"/quality/imports/(?!{preview.pk}/)\d+/$"))
     run_worker()
     expect(page.locator(".import-outcome .message.success")).to_be_visible(timeout=15_000)
+    assert not Job.objects.exclude(file="").exists()  # the uploaded file is deleted once imported
     imported = Customer.objects.exclude(code="K0001")
     assert imported.count() == 200 - 9  # 200 customers, 9 refused, one repeated row
     assert not imported.filter(

@@ -21,6 +21,7 @@ from kehu.quality.import_jobs import (
     import_job_start,
     import_report,
 )
+from kehu.quality.schemas import ImportReportOut, import_report_out
 
 router = Router(tags=["imports"])
 
@@ -30,43 +31,6 @@ class ProgressOut(Schema):
     total: int = Field(description="0 while the total is not known yet.")
     percent: int
     stage: str
-
-
-class SheetCountsOut(Schema):
-    created: int
-    updated: int
-    unchanged: int
-    rejected: int
-
-
-class RowErrorOut(Schema):
-    sheet: str
-    line: int = Field(description="As a spreadsheet shows it: the header is line 1.")
-    column: str
-    code: str
-    message: str
-    key: str
-
-
-class RowChangeOut(Schema):
-    sheet: str
-    line: int
-    key: str
-    action: str = Field(description="create, update or unchanged.")
-    fields: dict = Field(description="For an update: field name → [old, new].")
-
-
-class ImportReportOut(Schema):
-    file_name: str
-    dry_run: bool
-    skip_errors: bool
-    operation_id: str
-    written: bool = Field(description="False for a dry run, or an import refused for errors.")
-    rows: int
-    sheets: dict[str, SheetCountsOut]
-    errors: list[RowErrorOut]
-    changes: list[RowChangeOut]
-    warnings: list[str]
 
 
 class ImportJobOut(Schema):
@@ -92,7 +56,9 @@ class ImportJobOut(Schema):
     )
     status_url: str
     confirm_url: str | None = Field(description="For a dry run: where to confirm the import.")
-    report: ImportReportOut | None = Field(description="Once the job has succeeded.")
+    report: ImportReportOut | None = Field(
+        description="Once the job has succeeded: the report POST /api/v1/imports answers."
+    )
 
 
 def job_out(job: Job) -> dict:
@@ -116,7 +82,7 @@ def job_out(job: Job) -> dict:
             if job.kind == JobKind.IMPORT_PREVIEW
             else None
         ),
-        "report": report.to_dict() if (report := import_report(job)) else None,
+        "report": import_report_out(report) if (report := import_report(job)) else None,
     }
 
 

@@ -17,6 +17,7 @@ COMMANDS = {
     "backup": "Write the whole database to one file: kehu backup FILE.",
     "export": "Export customers to XLSX or CSV: kehu export FILE [--user U] [query options].",
     "import": "Import customers from XLSX or CSV: kehu import FILE [--dry-run] [--skip-errors].",
+    "cleanup-imports": "Delete uploaded import files left behind: [--older-than DAYS].",
     "restore": "Replace the database's content by a backup: kehu restore FILE [--force].",
     "manage": "Run any Django management command: kehu manage COMMAND ...",
 }

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, UploadedFile
 
 from kehu.core.api.auth import requires
-from kehu.core.api.errors import etag, with_errors
+from kehu.core.api.errors import ErrorOut, etag, with_errors
 from kehu.core.api.lookup import get_or_404
 from kehu.core.api.pagination import PageParams, page_schema
 from kehu.customers.schemas import CustomerDetailOut, customer_detail_out
@@ -21,7 +21,12 @@ from kehu.quality.duplicates import duplicates_of, find_duplicates
 from kehu.quality.import_jobs_api import router as import_jobs
 from kehu.quality.importing import import_file
 from kehu.quality.importing.template import import_template
-from kehu.quality.importing.upload import IMPORT_MAX_BYTES, uploaded_path
+from kehu.quality.importing.upload import (
+    IMPORT_MAX_BYTES,
+    SyncRowLimit,
+    sync_size_check,
+    uploaded_path,
+)
 from kehu.quality.merge import MERGE_PERMISSIONS, customer_merge, customer_merge_preview
 from kehu.quality.schemas import (
     DuplicateCandidateOut,
@@ -175,7 +180,7 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @imports.post(
     "",
-    response=with_errors({200: ImportReportOut}),
+    response=with_errors({200: ImportReportOut, 413: ErrorOut}),
     auth=requires("customers.add_customer", "customers.change_customer"),
     summary="Import a workbook or CSV file (all or nothing, or skipping bad rows)",
     description=(
@@ -186,7 +191,11 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         "the changes without writing. The answer is the report: counts per sheet, every "
         "refused row (sheet, line, column, reason), the changes, and the operation id that "
         "every audit event of the import carries. Sheets of sales documents are not imported "
-        "yet (a warning says so)."
+        "yet (a warning says so). The import is done within the request: a file larger than "
+        "10 MB or with more than 10,000 rows by default (`KEHU_IMPORT_SYNC_MAX_BYTES`, "
+        "`KEHU_IMPORT_SYNC_MAX_ROWS`) is refused with 413 `too_large_for_sync_import`, "
+        "nothing written: import it with `POST /api/v1/import-jobs`, which runs it in the "
+        "background and reports the same errors."
     ),
 )
 def import_upload(
@@ -200,6 +209,7 @@ def import_upload(
         raise ValidationError(
             {"file": _("The file is larger than %(mb)d MB.") % {"mb": limit // (1 << 20)}}
         )
+    sync_size_check(file.size)
     with uploaded_path(file) as path:
         report = import_file(
             path,
@@ -207,6 +217,7 @@ def import_upload(
             dry_run=dry_run,
             skip_errors=skip_errors,
             file_name=Path(file.name or "import").name,
+            progress=SyncRowLimit(),
         )
     return import_report_out(report)
 

@@ -17,9 +17,11 @@ from kehu.quality.import_jobs import (
     IMPORT_KINDS,
     IMPORT_PERMISSIONS,
     import_job_confirm,
+    import_job_discard,
     import_job_start,
     import_report,
 )
+from kehu.quality.schemas import ImportReportOut, import_report_out
 
 router = Router(tags=["imports"])
 
@@ -29,43 +31,6 @@ class ProgressOut(Schema):
     total: int = Field(description="0 while the total is not known yet.")
     percent: int
     stage: str
-
-
-class SheetCountsOut(Schema):
-    created: int
-    updated: int
-    unchanged: int
-    rejected: int
-
-
-class RowErrorOut(Schema):
-    sheet: str
-    line: int = Field(description="As a spreadsheet shows it: the header is line 1.")
-    column: str
-    code: str
-    message: str
-    key: str
-
-
-class RowChangeOut(Schema):
-    sheet: str
-    line: int
-    key: str
-    action: str = Field(description="create, update or unchanged.")
-    fields: dict = Field(description="For an update: field name → [old, new].")
-
-
-class ImportReportOut(Schema):
-    file_name: str
-    dry_run: bool
-    skip_errors: bool
-    operation_id: str
-    written: bool = Field(description="False for a dry run, or an import refused for errors.")
-    rows: int
-    sheets: dict[str, SheetCountsOut]
-    errors: list[RowErrorOut]
-    changes: list[RowChangeOut]
-    warnings: list[str]
 
 
 class ImportJobOut(Schema):
@@ -83,9 +48,17 @@ class ImportJobOut(Schema):
     )
     error: str
     source_id: int | None = Field(description="The dry run this import was confirmed from.")
+    file_kept: bool = Field(
+        description=(
+            "Whether the uploaded file is still stored: while a job may read it (queued, "
+            "running, or a dry run that can be confirmed); it is deleted afterwards."
+        )
+    )
     status_url: str
     confirm_url: str | None = Field(description="For a dry run: where to confirm the import.")
-    report: ImportReportOut | None = Field(description="Once the job has succeeded.")
+    report: ImportReportOut | None = Field(
+        description="Once the job has succeeded: the report POST /api/v1/imports answers."
+    )
 
 
 def job_out(job: Job) -> dict:
@@ -102,13 +75,14 @@ def job_out(job: Job) -> dict:
         "error_code": job.error_code,
         "error": job.error,
         "source_id": job.source_id,
+        "file_kept": bool(job.file),
         "status_url": reverse("api-v1:import_job", kwargs={"job_id": job.pk}),
         "confirm_url": (
             reverse("api-v1:import_job_confirm", kwargs={"job_id": job.pk})
             if job.kind == JobKind.IMPORT_PREVIEW
             else None
         ),
-        "report": report.to_dict() if (report := import_report(job)) else None,
+        "report": import_report_out(report) if (report := import_report(job)) else None,
     }
 
 
@@ -165,3 +139,19 @@ def import_job_detail(request, job_id: int):
 def import_job_confirm_api(request, job_id: int):
     follower = import_job_confirm(actor=request.user, job=_job(request, job_id))
     return Status(202, job_out(follower))
+
+
+@router.post(
+    "/{job_id}/discard",
+    response=with_errors({200: ImportJobOut}),
+    auth=requires(*IMPORT_PERMISSIONS),
+    url_name="import_job_discard",
+    summary="Give up a finished dry run without importing: its file is deleted",
+    description=(
+        "409 for an import (not a dry run), a dry run still queued or running, or one already "
+        "confirmed. A dry run never confirmed nor discarded keeps its file until `kehu "
+        "cleanup-imports` deletes it."
+    ),
+)
+def import_job_discard_api(request, job_id: int):
+    return job_out(import_job_discard(actor=request.user, job=_job(request, job_id)))

@@ -26,6 +26,8 @@ from kehu.quality.import_jobs import (
     IMPORT_KINDS,
     IMPORT_PERMISSIONS,
     import_job_confirm,
+    import_job_confirmable,
+    import_job_discard,
     import_job_start,
     import_report,
 )
@@ -113,12 +115,17 @@ class ImportJobView(ImportPermissions, TemplateView):
                 sheets=sorted(report.sheets.items()),
                 errors=report.errors[:SHOWN_ROWS],
                 changes=[c for c in report.changes if c.action != "unchanged"][:SHOWN_ROWS],
-                can_confirm=(
-                    context["is_preview"]
-                    and context["confirmed_as"] is None
-                    and (report.ok or report.skip_errors)
-                ),
+                can_confirm=import_job_confirmable(job, report),
             )
+        context["discarded"] = context["is_preview"] and "discarded_by" in job.options
+        # A dry run that could have been confirmed, whose file was deleted since (too old).
+        context["file_gone"] = (
+            context["is_preview"]
+            and report is not None
+            and not job.file
+            and context["confirmed_as"] is None
+            and (report.ok or report.skip_errors)
+        )
         return context
 
 
@@ -182,3 +189,21 @@ class ImportJobConfirmView(ImportPermissions, View):
             messages.error(request, str(exc))
             return redirect("quality:import_job", pk=job.pk)
         return redirect("quality:import_job", pk=follower.pk)
+
+
+class ImportJobDiscardView(ImportPermissions, View):
+    """POST: give up a dry run without importing it; its uploaded file is deleted."""
+
+    def post(self, request, pk):
+        job = _job_of(request, pk)
+        try:
+            import_job_discard(actor=request.user, job=job)
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+            return redirect("quality:import_job", pk=job.pk)
+        messages.success(
+            request,
+            _("The dry run of %(name)s was discarded and the file deleted.")
+            % {"name": job.file_name},
+        )
+        return redirect("quality:imports")

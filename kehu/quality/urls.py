@@ -28,4 +28,9 @@ urlpatterns = [
         import_views.ImportJobConfirmView.as_view(),
         name="import_job_confirm",
     ),
+    path(
+        "imports/<int:pk>/discard/",
+        import_views.ImportJobDiscardView.as_view(),
+        name="import_job_discard",
+    ),
 ]

@@ -3,7 +3,7 @@
 A module is a function ``run(context) -> list[bench.measure.Result]`` (named here as
 ``"module:function"``, imported only in the worker, where Django is set up), called in a
 process set up for one scratch database that holds ``context.scale`` generated customers.
-Later issues add theirs here (e.g. aging and evaluation runs over bulk-loaded documents).
+Later issues add theirs here (e.g. evaluation runs over the documents ``sales`` loads).
 """
 
 from importlib import import_module
@@ -13,6 +13,8 @@ MODULES = {
     "export": "bench.files:run_export",
     "duplicates": "bench.files:run_duplicates",
     "imports": "bench.imports:run",
+    # documents in bulk, check-balances' recomputation; the aging goes here too (bench/sales.py)
+    "sales": "bench.sales:run",
 }
 
 

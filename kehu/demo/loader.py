@@ -21,7 +21,7 @@ from kehu.accounts.services import data_scope_set, user_create
 from kehu.core.errors import ConflictError, ServiceError
 from kehu.customers.models import Contact, Customer, QualificationDocument, UserField
 from kehu.customers.services import customer_create, user_field_create
-from kehu.demo import generator, tables
+from kehu.demo import generator, ledger, tables
 from kehu.masterdata.models import (
     CreditGrade,
     Currency,
@@ -79,6 +79,7 @@ class DemoSummary:
     contacts: int = 0
     documents: int = 0
     expiring_documents: int = 0
+    sales: ledger.LedgerSummary = field(default_factory=ledger.LedgerSummary)
     users_created: list[str] = field(default_factory=list)
     users_kept: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -90,12 +91,14 @@ def demo_load(
     seed: int = generator.DEFAULT_SEED,
     reference_date: datetime.date | None = None,
     stdout=None,
+    sales: bool = True,
 ) -> DemoSummary:
     """Load the demo data; refuse if the database already holds customers.
 
     ``stdout``, when given, shows a progress bar. Master data rows and users that exist already
     (by code, by username) are kept as they are, so a database set up with ``kehu init`` takes
-    the demo too.
+    the demo too. With ``sales``, the customers get two years of sales documents
+    (``kehu.demo.ledger``), through the sales services.
     """
     started = time.perf_counter()
     today = reference_date or timezone.localdate()
@@ -116,6 +119,8 @@ def demo_load(
             for data in generator.generate_customers(customers, seed=seed, reference_date=today):
                 _create_customer(admin, data)
                 advance()
+        if sales:
+            _load_sales(admin, summary.sales, seed, today)
     _count(summary, today)
     summary.seconds = time.perf_counter() - started
     return summary
@@ -226,6 +231,14 @@ def _create_customer(admin, data: dict) -> None:
             _("The demo customer %(code)s was refused: %(detail)s"),
             params={"code": data["code"], "detail": detail},
         ) from exc
+
+
+def _load_sales(admin, summary: ledger.LedgerSummary, seed: int, today: datetime.date) -> None:
+    """Two years of orders, invoices and receipts per customer, by its payment habit."""
+    customers = {c.pk: c for c in Customer.objects.all()}
+    for profile in ledger.profiles(Customer.objects.order_by("code")):
+        plan = ledger.ledger_plan(profile, today=today, seed=seed)
+        ledger.ledger_post(plan, actor=admin, customer=customers[profile.id], summary=summary)
 
 
 @contextlib.contextmanager

@@ -10,6 +10,7 @@ in a dry run, and — unless ``skip_errors`` — only when no row was refused.
 
 import uuid
 from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 
 from django.db import transaction
@@ -33,14 +34,27 @@ from kehu.quality.importing.sheets import CUSTOMER_SHEET, SHEETS, map_header, sh
 # progress(done_rows, total_rows, stage) — stage is a short translated text ("Reading…").
 Progress = Callable[[int, int, str], None]
 PROGRESS_EVERY = 500
-# The importer of each sheet (``SheetSpec.importer``); a sheet of sales documents plugs in here.
+# The importer of each sheet (``SheetSpec.importer``): a class, or "module:class" for one that
+# lives with its app (imported when used: the sales app imports this package's modules).
 IMPORTERS = {
     "classes": TreeImporter,
     "regions": RegionImporter,
     "customers": CustomerImporter,
     "contacts": ChildImporter,
     "addresses": AddressImporter,
+    "orders": "kehu.sales.importing:OrderImporter",
+    "invoices": "kehu.sales.importing:InvoiceImporter",
+    "receipts": "kehu.sales.importing:ReceiptImporter",
 }
+
+
+def importer_class(name: str) -> type[SheetImporter]:
+    """The importer registered as ``name``."""
+    importer = IMPORTERS[name]
+    if isinstance(importer, str):
+        module, attribute = importer.split(":")
+        importer = getattr(import_module(module), attribute)
+    return importer
 
 
 class ImportRun:
@@ -263,7 +277,7 @@ def import_file(
         with audit_context(actor=actor, operation_id=operation_id), transaction.atomic():
             for spec, sheet, header_map in planned:
                 run.stage = _("Importing “%(sheet)s”…") % {"sheet": sheet.name or spec.name_zh}
-                importer = IMPORTERS[spec.importer](run, spec, sheet.name, header_map)
+                importer = importer_class(spec.importer)(run, spec, sheet.name, header_map)
                 for line, row in sheet.rows:
                     run.advance()
                     values = _row_values(header_map, row)

@@ -2,8 +2,8 @@
 
 Each sheet names its columns with a key (the English header, the input vocabulary of
 ``kehu/customers/fields.py``), a Chinese header and a kind that says how cells are converted.
-A sheet whose ``importer`` is None is recognised but not imported yet (the sales documents,
-until their models exist): a new sheet plugs in by adding an entry with its importer.
+A new sheet plugs in by adding an entry with its importer's name (``engine.IMPORTERS``); a
+sheet whose ``importer`` is None would be recognised but not imported.
 """
 
 from dataclasses import dataclass
@@ -161,9 +161,31 @@ SHEETS = (
         importer="addresses",
         permissions=("customers.add_deliveryaddress", "customers.change_deliveryaddress"),
     ),
-    SheetSpec("orders", "销售订单", ORDER_COLUMNS, required=("number", "customer_code")),
-    SheetSpec("invoices", "销售发票", INVOICE_COLUMNS, required=("number", "customer_code")),
-    SheetSpec("receipts", "收款单", RECEIPT_COLUMNS, required=("number", "customer_code")),
+    # The sales documents' importers are in kehu/sales/importing.py.
+    SheetSpec(
+        "orders",
+        "销售订单",
+        ORDER_COLUMNS,
+        required=("number", "customer_code"),
+        importer="orders",
+        permissions=("sales.add_salesorder", "sales.change_salesorder"),
+    ),
+    SheetSpec(
+        "invoices",
+        "销售发票",
+        INVOICE_COLUMNS,
+        required=("number", "customer_code"),
+        importer="invoices",
+        permissions=("sales.add_salesinvoice",),
+    ),
+    SheetSpec(
+        "receipts",
+        "收款单",
+        RECEIPT_COLUMNS,
+        required=("number", "customer_code"),
+        importer="receipts",
+        permissions=("sales.add_receipt", "sales.add_settlement"),
+    ),
 )
 SHEETS_BY_KEY = {spec.key: spec for spec in SHEETS}
 CUSTOMER_SHEET = SHEETS_BY_KEY["customers"]

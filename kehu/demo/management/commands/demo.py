@@ -84,6 +84,19 @@ class Command(BaseCommand):
                 }
             )
         )
+        sales = summary.sales
+        self.stdout.write(
+            _(
+                "Sales documents of the last two years: %(orders)d orders, %(invoices)d "
+                "invoices, %(receipts)d receipts."
+            )
+            % {"orders": sales.orders, "invoices": sales.invoices, "receipts": sales.receipts}
+        )
+        if sales.refused:
+            self.stdout.write(
+                _("Credit control refused %(count)d of the demo's orders and invoices.")
+                % {"count": sales.refused}
+            )
         if summary.users_created:
             self.stdout.write(
                 _("Log in as %(users)s with the password %(password)s.")

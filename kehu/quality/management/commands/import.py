@@ -19,7 +19,8 @@ MAX_ERRORS_SHOWN = 200
 
 class Command(BaseCommand):
     help = (
-        "Import customers (and classes, regions, contacts, addresses) from FILE: the canonical "
+        "Import customers (and classes, regions, contacts, addresses, sales orders, invoices, "
+        "receipts) from FILE: the canonical "
         "workbook (.xlsx) or a CSV file of the customer sheet. All or nothing unless "
         "--skip-errors; --dry-run validates and lists the changes without writing. The exit "
         "status is 1 when any row was refused."

@@ -135,7 +135,8 @@ def strategy_apply(*, actor, run: EvaluationRun, codes: list[str] | None = None)
         )
     operation_id = f"evaluation-strategy-{run.pk}-{uuid.uuid4().hex[:12]}"
     changed = []
-    with transaction.atomic(), audit_context(operation_id=operation_id):
+    person = actor if getattr(actor, "pk", None) else None
+    with transaction.atomic(), audit_context(actor=person, operation_id=operation_id):
         for item in strategy_preview(actor=actor, run=run, codes=codes):
             if not item.changes:
                 continue

@@ -321,6 +321,10 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"survivor": own, "other": world.other.pk}),
             ("missing", {"survivor": own, "other": MISSING_ID}),
         ]
+    if params == {"pk"} and (name or "").startswith("evaluation:"):
+        # A run describes no customer: its dashboard shows the reader's customers only.
+        run = EvaluationRun.objects.order_by("pk").first()
+        return [("own", {"pk": run.pk}), ("missing", {"pk": MISSING_ID})]
     if params == {"pk"} and (name or "").startswith("quality:import"):
         # Another user's job answers like a missing one; an administrator sees it.
         return [("other", {"pk": world.job.pk}), ("missing", {"pk": MISSING_ID})]

@@ -189,3 +189,11 @@ def test_kehu_evaluate_refuses_a_bad_date_and_an_unknown_query():
         call_command("evaluate", "--as-of", "30/06/2026")
     with pytest.raises(CommandError, match="There is no saved query 无此查询"):
         call_command("evaluate", "--query", "无此查询")
+
+
+def test_a_date_before_1900_is_refused():
+    with pytest.raises(ValidationError) as error:
+        evaluation_run(actor=None, as_of=datetime.date(1, 1, 1))
+    assert error.value.message_dict == {
+        "as_of": ["An evaluation cannot be as of a date before 1900-01-01."]
+    }

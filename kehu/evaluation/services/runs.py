@@ -33,6 +33,7 @@ from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 2000
+EARLIEST = datetime.date(1900, 1, 1)
 DIMENSION_FIELDS = ("activity", "capability", "reputation", "relations")
 
 
@@ -129,6 +130,14 @@ def evaluation_run(
     as_of = as_of or timezone.localdate()
     if as_of > timezone.localdate():
         raise ValidationError({"as_of": _("An evaluation cannot be as of a future date.")})
+    if as_of < EARLIEST:
+        # The indicators look two years back; the calendar has no year 0.
+        raise ValidationError(
+            {
+                "as_of": _("An evaluation cannot be as of a date before %(date)s.")
+                % {"date": EARLIEST}
+            }
+        )
     scorecard = scorecard or scorecard_default()
     version = version_current(scorecard)
     customers = run_population(actor, as_of, query)

@@ -27,6 +27,13 @@ CUSTOMER_MODELS = [
     "tag",
 ]
 SALES_MODELS = ["salesorder", "salesinvoice", "receipt", "settlement"]
+# Reading the evaluation: scorecards, runs, results and ratings (results follow the data scope).
+EVALUATION_VIEW = [
+    "evaluation.view_scorecard",
+    "evaluation.view_evaluationrun",
+    "evaluation.view_customerevaluation",
+    "evaluation.view_manualrating",
+]
 # Documents are never deleted (cancelled or reversed: a change), so no role needs "delete".
 WRITE = ("add", "change", "view")
 CUSTOMER_CHILDREN = ["contact", "deliveryaddress", "bankaccount", "qualificationdocument", "tag"]
@@ -48,6 +55,12 @@ ROLES = {
         + ["customers.view_userfield", "audit.view_auditevent"]
         + _perms("sales", ["salesorder", "salesinvoice"], WRITE)
         + _perms("sales", ["receipt", "settlement"], ("view",))
+        + EVALUATION_VIEW
+        + [
+            "evaluation.change_scorecard",
+            "evaluation.add_evaluationrun",
+            "evaluation.add_manualrating",
+        ]
     ),
     gettext_noop("salesperson"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -56,6 +69,8 @@ ROLES = {
         + ["customers.view_userfield"]
         + _perms("sales", ["salesorder"], WRITE)
         + _perms("sales", ["salesinvoice", "receipt", "settlement"], ("view",))
+        + EVALUATION_VIEW
+        + ["evaluation.add_manualrating"]
     ),
     gettext_noop("credit controller"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -65,15 +80,18 @@ ROLES = {
         + ["customers.change_customer_credit", "customers.view_userfield"]
         + _perms("sales", ["receipt", "settlement"], WRITE)
         + _perms("sales", ["salesorder", "salesinvoice"], ("view",))
+        + EVALUATION_VIEW
+        + ["evaluation.add_evaluationrun"]
     ),
     gettext_noop("auditor"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
         + _perms("customers", CUSTOMER_MODELS, ("view",))
         + ["customers.view_userfield", "audit.view_auditevent"]
         + _perms("sales", SALES_MODELS, ("view",))
+        + EVALUATION_VIEW
     ),
 }
-KEHU_APPS = ("masterdata", "customers", "sales", "accounts", "audit")
+KEHU_APPS = ("masterdata", "customers", "sales", "evaluation", "accounts", "audit")
 # Administrators also manage users and roles (Django's auth app: users, groups).
 ADMIN_AUTH_MODELS = ("user", "group")
 

@@ -26,6 +26,9 @@ from kehu.accounts.services import token_create, user_create
 from kehu.core.permissions import PUBLIC, declared_permissions_of, has_permissions
 from kehu.customers.models import Customer, SavedQuery, UserField
 from kehu.customers.services import saved_query_create, user_field_create
+from kehu.evaluation.defaults import DEFAULT_SCORECARD
+from kehu.evaluation.models import EvaluationRun, Scorecard
+from kehu.evaluation.services import evaluation_run
 from kehu.jobs.choices import JobKind, JobStatus
 from kehu.jobs.models import Job
 from kehu.masterdata import models as md
@@ -62,6 +65,8 @@ API_MODELS = {
     "credit-grades": md.CreditGrade,
     "user-fields": UserField,
     "saved-queries": SavedQuery,
+    "scorecards": Scorecard,
+    "evaluation-runs": EvaluationRun,
 }
 # A saved query (the administrator's, shared) is changed or deleted only by its owner or an
 # administrator: every other role that may use it is refused with 403.
@@ -87,6 +92,8 @@ CREATE_BODIES = {
     "sales-invoices": {"number": "IN-NEW", "date": "2026-02-01", "amount": "10.00"},
     "receipts": {"number": "RC-NEW", "date": "2026-02-01", "amount": "10.00"},
     "settlements": {"receipt": "RC-OWN", "invoice": "IN2-OWN"},
+    # A scorecard's next version (the seeded default again).
+    "versions": DEFAULT_SCORECARD,
 }
 DAY = datetime.date(2026, 1, 10)
 # Sales documents: the samples are the own customer's and the other's (scope by customer).
@@ -171,6 +178,8 @@ def world(db):
         sales.receipt_post(
             actor=None, customer=target, number=f"RC-{key}", date=DAY, amount=Decimal("100")
         )
+    # An evaluation run over both customers (its results are scoped like the customers).
+    evaluation_run(actor=None, as_of=DAY)
     w.job = Job.objects.create(
         kind=JobKind.IMPORT_PREVIEW,
         actor=w.users["administrator"],
@@ -193,7 +202,15 @@ def world(db):
 def _fingerprint():
     """Row counts of every project table, plus the customers' and master data's change marks."""
     marks = []
-    for app_label in ("customers", "masterdata", "sales", "accounts", "audit", "auth"):
+    for app_label in (
+        "customers",
+        "masterdata",
+        "sales",
+        "evaluation",
+        "accounts",
+        "audit",
+        "auth",
+    ):
         try:
             config = apps.get_app_config(app_label)
         except LookupError:
@@ -304,6 +321,10 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"survivor": own, "other": world.other.pk}),
             ("missing", {"survivor": own, "other": MISSING_ID}),
         ]
+    if params == {"pk"} and (name or "").startswith("evaluation:"):
+        # A run describes no customer: its dashboard shows the reader's customers only.
+        run = EvaluationRun.objects.order_by("pk").first()
+        return [("own", {"pk": run.pk}), ("missing", {"pk": MISSING_ID})]
     if params == {"pk"} and (name or "").startswith("quality:import"):
         # Another user's job answers like a missing one; an administrator sees it.
         return [("other", {"pk": world.job.pk}), ("missing", {"pk": MISSING_ID})]
@@ -399,6 +420,16 @@ def _api_samples(world: World, path: str):
             )
             samples.append((obj, path.replace(f"{{{params[0]}}}", value)))
         return samples
+    if resource == "evaluation-runs" and params == ["id", "code"]:
+        run = EvaluationRun.objects.order_by("pk").first()
+        return [
+            (obj, path.replace("{id}", str(run.pk)).replace("{code}", code))
+            for obj, code in (
+                ("own", world.own.code),
+                ("other", world.other.code),
+                ("missing", "NO-SUCH-CODE"),
+            )
+        ]
     if resource == "import-jobs" and params == ["job_id"]:
         return [
             (obj, path.replace("{job_id}", str(job_id)))

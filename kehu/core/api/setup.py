@@ -22,6 +22,7 @@ def build_api() -> NinjaAPI:
     from kehu.accounts.api import router as accounts_router
     from kehu.audit.api import router as audit_router
     from kehu.customers.api import router as customers_router
+    from kehu.evaluation.api import router as evaluation_router
     from kehu.masterdata.api import router as masterdata_router
     from kehu.quality.api import router as quality_router
     from kehu.sales.api import router as sales_router
@@ -43,6 +44,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", quality_router)  # before customers: /customers/duplicate-check
     api.add_router("", customers_router)
     api.add_router("", sales_router)
+    api.add_router("", evaluation_router)
     api.add_router("", audit_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches
     _document_permissions(api)

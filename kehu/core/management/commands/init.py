@@ -41,6 +41,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Database {'created' if new else 'migrated'}: {connection.settings_dict['NAME']}"
         )
+        from kehu.evaluation.services import scorecard_default_seed
+
+        scorecard_default_seed()
         if options["demo"] and new:
             call_command("demo", stdout=self.stdout, stderr=self.stderr)
             return

@@ -1,0 +1,44 @@
+"""Reads of the evaluation. Results and ratings are customer data: the reader's data scope
+applies (SPEC §9); scorecards and runs describe no customer and are read whole."""
+
+from django.db.models import QuerySet
+
+from kehu.customers.selectors import customers_visible_to
+from kehu.evaluation.models import (
+    CustomerEvaluation,
+    EvaluationRun,
+    IndicatorResult,
+    ManualRating,
+    Scorecard,
+)
+
+
+def scorecards() -> QuerySet:
+    return Scorecard.objects.all()
+
+
+def runs() -> QuerySet:
+    return EvaluationRun.objects.select_related("version__scorecard", "started_by")
+
+
+def results_visible_to(user, run: EvaluationRun) -> QuerySet:
+    """The run's results of the customers ``user`` may see."""
+    return (
+        CustomerEvaluation.objects.filter(
+            run=run, customer__in=customers_visible_to(user).values("pk")
+        )
+        .select_related("customer")
+        .order_by("customer__code", "pk")
+    )
+
+
+def indicator_results(evaluation: CustomerEvaluation) -> QuerySet:
+    return IndicatorResult.objects.filter(evaluation=evaluation).select_related(
+        "indicator__dimension"
+    )
+
+
+def ratings_visible_to(user) -> QuerySet:
+    return ManualRating.objects.filter(
+        customer__in=customers_visible_to(user).values("pk")
+    ).select_related("customer", "rated_by")

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from kehu.evaluation import views
+
+app_name = "evaluation"
+
+urlpatterns = [
+    path("", views.RunListView.as_view(), name="runs"),
+    path("runs/<int:pk>/", views.RunDashboardView.as_view(), name="run"),
+    path("scorecard/", views.ScorecardEditView.as_view(), name="scorecard"),
+]

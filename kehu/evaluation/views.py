@@ -1,0 +1,180 @@
+"""Web pages of the evaluation: the runs (and starting one), a run's dashboard, and the
+scorecard's weights editor. Every page declares its permissions; writes call the services."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from kehu.core.permissions import DeclaredPermissionsMixin
+from kehu.evaluation import selectors, services
+from kehu.evaluation.choices import DimensionKey, RfmSegment
+from kehu.evaluation.services.scorecards import version_as_data
+
+BAR_AREA = 300
+LABEL_WIDTH = 120
+BAR_HEIGHT = 18
+ROW_HEIGHT = 26
+TOP_RESULTS = 100
+
+
+class RunListView(DeclaredPermissionsMixin, View):
+    """The evaluation runs, latest first, and a form to start one as of a date."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        if method == "POST":
+            return ("evaluation.view_evaluationrun", "evaluation.add_evaluationrun")
+        return ("evaluation.view_evaluationrun",)
+
+    def get(self, request, errors=None, as_of=""):
+        return render(
+            request,
+            "evaluation/run_list.html",
+            {"runs": selectors.runs()[:50], "errors": errors or {}, "as_of": as_of},
+        )
+
+    def post(self, request):
+        text = request.POST.get("as_of", "").strip()
+        as_of = None
+        if text:
+            try:
+                as_of = datetime.date.fromisoformat(text)
+            except ValueError:
+                return self.get(request, {"as_of": [_("Enter a date as YYYY-MM-DD.")]}, as_of=text)
+        try:
+            run = services.evaluation_run(actor=request.user, as_of=as_of)
+        except ValidationError as error:
+            return self.get(request, error.message_dict, as_of=text)
+        return redirect("evaluation:run", pk=run.pk)
+
+
+def _bars(rows: list[tuple[str, int]]) -> list[dict]:
+    largest = max((count for _label, count in rows), default=0)
+    bars = []
+    for index, (label, count) in enumerate(rows):
+        width = round(BAR_AREA * count / largest) if largest else 0
+        y = index * ROW_HEIGHT + (ROW_HEIGHT - BAR_HEIGHT) // 2
+        bars.append(
+            {
+                "label": label,
+                "count": count,
+                "y": y,
+                "text_y": y + BAR_HEIGHT - 4,
+                "width": max(width, 1) if count else 0,
+                "count_x": LABEL_WIDTH + width + 6,
+            }
+        )
+    return bars
+
+
+class RunDashboardView(DeclaredPermissionsMixin, View):
+    """One run: grade distribution, dimension averages, ABC and RFM counts, and the customers
+    (of the reader's data scope) by total."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ("evaluation.view_evaluationrun", "evaluation.view_customerevaluation")
+
+    def get(self, request, pk):
+        run = get_object_or_404(selectors.runs(), pk=pk)
+        results = selectors.results_visible_to(request.user, run)
+        grades = [band.grade for band in run.version.grades.all()]
+        counted = dict(results.order_by().values_list("grade").annotate(n=Count("pk")))
+        grade_rows = [(grade, counted.get(grade, 0)) for grade in grades]
+        if counted.get(""):
+            grade_rows.append((_("no total"), counted[""]))
+        averages = results.order_by().aggregate(
+            **{key: Avg(key) for key in (*DimensionKey.values, "total")}
+        )
+        abc = dict(results.order_by().values_list("abc_class").annotate(n=Count("pk")))
+        rfm = dict(results.order_by().values_list("rfm_segment").annotate(n=Count("pk")))
+        context = {
+            "run": run,
+            "grade_bars": _bars(grade_rows),
+            "chart_height": max(len(grade_rows), 1) * ROW_HEIGHT,
+            "chart_width": LABEL_WIDTH + BAR_AREA + 60,
+            "label_width": LABEL_WIDTH,
+            "bar_height": BAR_HEIGHT,
+            "dimensions": [(label, averages[key]) for key, label in DimensionKey.choices],
+            "average_total": averages["total"],
+            "abc": [(name, abc.get(name, 0)) for name in ("A", "B", "C")],
+            "rfm": [(label, rfm.get(key, 0)) for key, label in RfmSegment.choices],
+            "results": results.order_by("-total", "customer__code")[:TOP_RESULTS],
+            "visible_count": results.count(),
+        }
+        return render(request, "evaluation/run_dashboard.html", context)
+
+
+class ScorecardEditView(DeclaredPermissionsMixin, View):
+    """The default scorecard's weights: saving writes a new version (weights must add up)."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        if method == "POST":
+            return ("evaluation.view_scorecard", "evaluation.change_scorecard")
+        return ("evaluation.view_scorecard",)
+
+    def _render(self, request, card, data, errors):
+        rows = []
+        for d_index, dim in enumerate(data["dimensions"]):
+            rows.append(
+                {
+                    "dimension": dim,
+                    "label": DimensionKey(dim["key"]).label,
+                    "name": f"dimension-{dim['key']}",
+                    "errors": errors.get(f"dimensions.{d_index}.weight", [])
+                    + errors.get(f"dimensions.{d_index}.indicators", []),
+                    "indicators": [
+                        {
+                            "indicator": ind,
+                            "name": f"indicator-{ind['key']}",
+                            "errors": errors.get(f"dimensions.{d_index}.indicators.{i}.weight", []),
+                        }
+                        for i, ind in enumerate(dim["indicators"])
+                    ],
+                }
+            )
+        return render(
+            request,
+            "evaluation/scorecard_edit.html",
+            {
+                "card": card,
+                "version": services.version_current(card),
+                "rows": rows,
+                "data": data,
+                "saved": request.GET.get("saved", "")[:10],
+                "errors": errors.get("dimensions", []),
+                "other_errors": [
+                    f"{key}: {' '.join(messages_)}"
+                    for key, messages_ in errors.items()
+                    if key != "dimensions" and not key.startswith("dimensions.")
+                ],
+            },
+        )
+
+    def get(self, request):
+        card = services.scorecard_default()
+        return self._render(request, card, version_as_data(services.version_current(card)), {})
+
+    def post(self, request):
+        card = services.scorecard_default()
+        data = version_as_data(services.version_current(card))
+        for dim in data["dimensions"]:
+            dim["weight"] = request.POST.get(f"dimension-{dim['key']}", "").strip()
+            for ind in dim["indicators"]:
+                ind["weight"] = request.POST.get(f"indicator-{ind['key']}", "").strip()
+        if request.POST.get("insufficient_data") in ("neutral", "renormalise"):
+            data["insufficient_data"] = request.POST["insufficient_data"]
+        data["note"] = request.POST.get("note", "").strip()[:200]
+        try:
+            version = services.scorecard_version_create(
+                actor=request.user, scorecard=card, data=data
+            )
+        except ValidationError as error:
+            return self._render(request, card, data, error.message_dict)
+        return redirect(f"{reverse('evaluation:scorecard')}?saved={version.number}")

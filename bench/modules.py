@@ -13,6 +13,7 @@ MODULES = {
     "export": "bench.files:run_export",
     "duplicates": "bench.files:run_duplicates",
     "imports": "bench.imports:run",
+    "aging": "bench.aging:run",
 }
 
 

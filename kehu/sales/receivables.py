@@ -17,9 +17,12 @@ from typing import Literal
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from pydantic import BaseModel, Field
 
 from kehu.customers.exports import header_language, neutralise
+from kehu.customers.filters import QueryDate
 from kehu.customers.statistics import GROUPINGS, NOT_SET
 from kehu.sales.aging import BUCKETS, Aging, aging_by_customer
 
@@ -145,3 +148,22 @@ def report_rows(report: ReceivablesReport, language: str | None = None) -> Itera
     for currency, aging in report.totals.items():
         count = sum(r.customers for r in report.rows if r.currency == currency)
         yield [None, total, currency, count, *amounts(aging)]
+
+
+# Parameters ---------------------------------------------------------------------------------
+
+
+class ReceivablesParams(BaseModel):
+    """As of which date and grouped how; the customers are chosen by a ``CustomerFilter``."""
+
+    as_of: QueryDate | None = Field(
+        None, description="The date of the aging (YYYY-MM-DD); default: today."
+    )
+    group_by: GroupBy = Field(
+        "customer",
+        description="One row per customer, or per class, region, salesperson, department or "
+        "credit grade (and currency).",
+    )
+
+    def date(self) -> datetime.date:
+        return self.as_of or timezone.localdate()

@@ -25,6 +25,7 @@ def build_api() -> NinjaAPI:
     from kehu.masterdata.api import router as masterdata_router
     from kehu.quality.api import router as quality_router
     from kehu.sales.api import router as sales_router
+    from kehu.sales.receivables_api import router as receivables_router
 
     api = NinjaAPI(
         title="Kehu API",
@@ -43,6 +44,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", quality_router)  # before customers: /customers/duplicate-check
     api.add_router("", customers_router)
     api.add_router("", sales_router)
+    api.add_router("", receivables_router)
     api.add_router("", audit_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches
     _document_permissions(api)

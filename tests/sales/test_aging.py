@@ -157,7 +157,9 @@ def test_today_the_balance_is_the_maintained_receivable_balance(make_customer):
     for n, c in enumerate(customers):
         _invoice(c, f"I{n}a", "120.50", date=today - datetime.timedelta(days=40), due=today)
         _invoice(c, f"I{n}b", "80", date=today - datetime.timedelta(days=90), due=today)
-        services.receipt_post(actor=None, customer=c, number=f"R{n}", date=today, amount=D(n * 70 + 60))
+        services.receipt_post(
+            actor=None, customer=c, number=f"R{n}", date=today, amount=D(n * 70 + 60)
+        )
 
     found = aging_by_customer(Customer.objects.all(), today)
 

@@ -61,9 +61,7 @@ def ledger(db):
     _invoice(made["A2"], "I3", "200", 45)  # 31-60
     _invoice(made["B1"], "I4", "300", 200)  # over 180
     _invoice(made["B2"], "I5", "400", 95)  # 91-180
-    services.receipt_post(
-        actor=None, customer=made["B2"], number="R1", date=AS_OF, amount=D("150")
-    )
+    services.receipt_post(actor=None, customer=made["B2"], number="R1", date=AS_OF, amount=D("150"))
     return made
 
 

@@ -15,6 +15,7 @@ MODULES = {
     "imports": "bench.imports:run",
     # documents in bulk, check-balances' recomputation; the aging goes here too (bench/sales.py)
     "sales": "bench.sales:run",
+    "aging": "bench.aging:run",
 }
 
 

@@ -15,6 +15,7 @@ COMMANDS = {
     "expiring": "List qualification documents due for renewal: kehu expiring [--status S].",
     "check-balances": "Recompute receivables from the sales documents, list differences [--fix].",
     "evaluate": "Score the customers: kehu evaluate [--as-of DATE] [--query NAME].",
+    "aging": "Aging of receivables as of a date: kehu aging [--as-of DATE] [--group-by G].",
     "backup": "Write the whole database to one file: kehu backup FILE.",
     "export": "Export customers to XLSX or CSV: kehu export FILE [--user U] [query options].",
     "import": "Import customers from XLSX or CSV: kehu import FILE [--dry-run] [--skip-errors].",

@@ -14,5 +14,6 @@ urlpatterns = [
     path("masterdata/", include("kehu.masterdata.urls")),
     path("quality/", include("kehu.quality.urls")),
     path("evaluation/", include("kehu.evaluation.urls")),
+    path("sales/", include("kehu.sales.receivables_urls")),
     path("", public(RedirectView.as_view(pattern_name="customers:list", permanent=False))),
 ]

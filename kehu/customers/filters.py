@@ -157,6 +157,7 @@ class Range:
     kind: Literal["date", "number"]
     field: str  # the Customer field whose verbose name labels the range
     annotate: Callable[[], Any] | None = None
+    title: Promise | None = None  # the label of a computed value (no Customer field)
 
     @property
     def low(self) -> str:
@@ -168,7 +169,16 @@ class Range:
 
     @property
     def label(self) -> Promise:
+        if self.title is not None:
+            return self.title
         return capfirst(Customer._meta.get_field(self.field).verbose_name)
+
+
+def _overdue_amount():
+    # The sales app builds on the customers app: imported when the condition is used.
+    from kehu.sales.conditions import overdue_amount
+
+    return overdue_amount()
 
 
 RANGES = (
@@ -177,6 +187,14 @@ RANGES = (
     Range("last_transaction", "last_transaction_on", "date", "last_transaction_on"),
     Range("credit_limit", "credit_limit", "number", "credit_limit"),
     Range("receivable_balance", "receivable_balance", "number", "receivable_balance"),
+    Range(
+        "overdue_amount",
+        "overdue_amount",
+        "number",
+        "receivable_balance",
+        annotate=_overdue_amount,
+        title=_("Overdue amount"),
+    ),
     Range("registered_capital", "registered_capital", "number", "registered_capital"),
     Range("annual_revenue", "annual_revenue", "number", "annual_revenue"),
     Range("employees", "employees", "number", "employees"),
@@ -263,6 +281,15 @@ class CustomerFilter(BaseModel):
     credit_limit_max: Money | None = _max("Credit limit")
     receivable_balance_min: Money | None = _min("Receivable balance")
     receivable_balance_max: Money | None = _max("Receivable balance")
+    overdue_amount_min: Money | None = _min(
+        "Overdue amount (open amounts of invoices past their due date, as of today)"
+    )
+    overdue_amount_max: Money | None = _max("Overdue amount")
+    overdue_days: Annotated[int, Field(ge=1, le=36500)] | None = Field(
+        None,
+        description="Customers with an open invoice at least this many days past its due "
+        "date (as of today).",
+    )
     registered_capital_min: Money | None = _min("Registered capital")
     registered_capital_max: Money | None = _max("Registered capital")
     annual_revenue_min: Money | None = _min("Annual revenue")
@@ -297,6 +324,10 @@ class CustomerFilter(BaseModel):
         elif self.status == "deactivated":
             queryset = queryset.filter(deactivated_on__isnull=False)
         queryset = self._apply_ranges(queryset)
+        if self.overdue_days is not None:
+            from kehu.sales.conditions import has_overdue_invoices
+
+            queryset = queryset.filter(has_overdue_invoices(self.overdue_days))
         queryset = self._apply_user_fields(queryset)
         # Empty values sort last on every database; the primary key breaks ties, so that
         # pages never repeat or skip a row.

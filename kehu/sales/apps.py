@@ -8,3 +8,8 @@ class SalesConfig(AppConfig):
     name = "kehu.sales"
     label = "sales"
     verbose_name = _("Sales documents")
+
+    def ready(self):
+        from kehu.sales.overview import register
+
+        register()

@@ -26,6 +26,7 @@ def build_api() -> NinjaAPI:
     from kehu.masterdata.api import router as masterdata_router
     from kehu.quality.api import router as quality_router
     from kehu.sales.api import router as sales_router
+    from kehu.sales.receivables_api import router as receivables_router
 
     api = NinjaAPI(
         title="Kehu API",
@@ -45,6 +46,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", customers_router)
     api.add_router("", sales_router)
     api.add_router("", evaluation_router)
+    api.add_router("", receivables_router)
     api.add_router("", audit_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches
     _document_permissions(api)

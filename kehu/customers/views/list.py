@@ -66,6 +66,7 @@ FILTER_LABELS = {
     "credit_grade": _label("credit_grade"),
     "tag": _label("tags"),
     "status": _("Status"),
+    "overdue_days": _("Overdue by at least (days)"),
     "ordering": _("Sort order"),
     COLUMNS_PARAM: _("Columns"),
 }
@@ -423,6 +424,7 @@ def advanced_panel(filters: CustomerFilter) -> dict:
             codes_of(CreditGrade, "credit_grade", text=lambda item: item.code),
         ],
         "region_text": ",".join(filters.region_code),
+        "overdue_days": _text_of(chosen.get("overdue_days")),
         "tag_options": [(tag.name, tag.name in tags) for tag in Tag.objects.all()],
         "user_inputs": user_inputs,
         "open": any(key not in ("q", "class_code", "status") for key in chosen),

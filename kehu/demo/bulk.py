@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.audit.context import audit_context
 from kehu.audit.models import AuditAction
 from kehu.audit.services import event_record
+from kehu.core.bulk import rows_insert
 from kehu.core.errors import ConflictError
 from kehu.customers import fields
 from kehu.customers.models import (
@@ -338,16 +339,4 @@ class _Writer:
 
 def _insert(model, columns: list[str], rows: list[tuple]) -> None:
     """Insert ``rows`` into ``model``'s table in one statement (one COPY on PostgreSQL)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names from the models
+    rows_insert(model, columns, rows)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kehu.masterdata",
     "kehu.customers",
     "kehu.sales",
+    "kehu.credit",
     "kehu.quality",
     "kehu.jobs",
     # After the apps whose permissions its roles hand out (seeded on post_migrate).

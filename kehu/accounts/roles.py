@@ -27,6 +27,13 @@ CUSTOMER_MODELS = [
     "tag",
 ]
 SALES_MODELS = ["salesorder", "salesinvoice", "receipt", "settlement"]
+# Everyone who sees documents sees the credit policies, the holds and the credit check's
+# record of them; credit controllers (and administrators) set policies and approve.
+CREDIT_READ = [
+    "credit.view_creditpolicy",
+    "credit.view_creditapproval",
+    "credit.view_creditevent",
+]
 # Documents are never deleted (cancelled or reversed: a change), so no role needs "delete".
 WRITE = ("add", "change", "view")
 CUSTOMER_CHILDREN = ["contact", "deliveryaddress", "bankaccount", "qualificationdocument", "tag"]
@@ -48,6 +55,7 @@ ROLES = {
         + ["customers.view_userfield", "audit.view_auditevent"]
         + _perms("sales", ["salesorder", "salesinvoice"], WRITE)
         + _perms("sales", ["receipt", "settlement"], ("view",))
+        + CREDIT_READ
     ),
     gettext_noop("salesperson"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -56,6 +64,7 @@ ROLES = {
         + ["customers.view_userfield"]
         + _perms("sales", ["salesorder"], WRITE)
         + _perms("sales", ["salesinvoice", "receipt", "settlement"], ("view",))
+        + CREDIT_READ
     ),
     gettext_noop("credit controller"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -65,15 +74,20 @@ ROLES = {
         + ["customers.change_customer_credit", "customers.view_userfield"]
         + _perms("sales", ["receipt", "settlement"], WRITE)
         + _perms("sales", ["salesorder", "salesinvoice"], ("view",))
+        + CREDIT_READ
+        + _perms("credit", ["creditpolicy", "creditapprover"], ALL)
+        + ["credit.approve_creditapproval"]
     ),
     gettext_noop("auditor"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
         + _perms("customers", CUSTOMER_MODELS, ("view",))
         + ["customers.view_userfield", "audit.view_auditevent"]
         + _perms("sales", SALES_MODELS, ("view",))
+        + CREDIT_READ
+        + _perms("credit", ["creditapprover"], ("view",))
     ),
 }
-KEHU_APPS = ("masterdata", "customers", "sales", "accounts", "audit")
+KEHU_APPS = ("masterdata", "customers", "sales", "credit", "accounts", "audit")
 # Administrators also manage users and roles (Django's auth app: users, groups).
 ADMIN_AUTH_MODELS = ("user", "group")
 

@@ -91,16 +91,19 @@ class CreditPolicy(TimeStampedModel):
                 fields=["scope"],
                 condition=Q(scope=PolicyScope.DEFAULT),
                 name="creditpolicy_one_default",
+                violation_error_code="unique",
                 violation_error_message=_("There is a default policy already."),
             ),
             models.UniqueConstraint(
                 fields=["credit_grade"],
                 name="creditpolicy_one_per_grade",
+                violation_error_code="unique",
                 violation_error_message=_("This credit grade has a policy already."),
             ),
             models.UniqueConstraint(
                 fields=["customer_class"],
                 name="creditpolicy_one_per_class",
+                violation_error_code="unique",
                 violation_error_message=_("This customer class has a policy already."),
             ),
         ]

@@ -24,8 +24,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kehu.accounts.services import token_create, user_create
 from kehu.core.permissions import PUBLIC, declared_permissions_of, has_permissions
+from kehu.credit.choices import CreditMode, PolicyScope
+from kehu.credit.models import CreditApproval, CreditPolicy
+from kehu.credit.services import policy_save
 from kehu.customers.models import Customer, SavedQuery, UserField
-from kehu.customers.services import saved_query_create, user_field_create
+from kehu.customers.services import customer_update, saved_query_create, user_field_create
 from kehu.jobs.choices import JobKind, JobStatus
 from kehu.jobs.models import Job
 from kehu.masterdata import models as md
@@ -62,6 +65,7 @@ API_MODELS = {
     "credit-grades": md.CreditGrade,
     "user-fields": UserField,
     "saved-queries": SavedQuery,
+    "credit-policies": CreditPolicy,
 }
 # A saved query (the administrator's, shared) is changed or deleted only by its owner or an
 # administrator: every other role that may use it is refused with 403.
@@ -95,6 +99,8 @@ SALES_RESOURCES = {
     "sales-invoices": SalesInvoice,
     "receipts": Receipt,
     "settlements": Settlement,
+    # An order held for credit approval, of each customer.
+    "credit-approvals": CreditApproval,
 }
 CHILD_SEGMENTS = {
     "contacts": "contacts",
@@ -171,6 +177,13 @@ def world(db):
         sales.receipt_post(
             actor=None, customer=target, number=f"RC-{key}", date=DAY, amount=Decimal("100")
         )
+    # Credit control: an order of each customer held for approval.
+    policy_save(actor=None, data={"scope": PolicyScope.DEFAULT, "mode": CreditMode.APPROVAL})
+    for target, key in ((w.own, "OWN"), (w.other, "OTHER")):
+        customer_update(actor=None, customer=target, data={"credit_limit": "1000"})
+        sales.order_create(
+            actor=None, customer=target, number=f"SO-HELD-{key}", date=DAY, amount=Decimal("5000")
+        )
     w.job = Job.objects.create(
         kind=JobKind.IMPORT_PREVIEW,
         actor=w.users["administrator"],
@@ -193,7 +206,7 @@ def world(db):
 def _fingerprint():
     """Row counts of every project table, plus the customers' and master data's change marks."""
     marks = []
-    for app_label in ("customers", "masterdata", "sales", "accounts", "audit", "auth"):
+    for app_label in ("customers", "masterdata", "sales", "credit", "accounts", "audit", "auth"):
         try:
             config = apps.get_app_config(app_label)
         except LookupError:
@@ -201,7 +214,8 @@ def _fingerprint():
         for model in config.get_models():
             queryset = model._base_manager.all()
             marks.append((model._meta.label, queryset.count()))
-            if app_label in ("customers", "masterdata", "sales"):
+            has_mark = any(f.name == "updated_at" for f in model._meta.fields)
+            if app_label in ("customers", "masterdata", "sales", "credit") and has_mark:
                 marks.append(queryset.aggregate(Max("updated_at")))
     marks.append(Customer.objects.aggregate(Sum("version")))
     return marks

@@ -87,3 +87,6 @@ def users(db):
     }
     approver_set(actor=None, user=made["junior"], approval_amount=D("100"))
     return made
+
+
+from tests.api.conftest import api_as  # noqa: E402, F401  (the API tests' client per role)

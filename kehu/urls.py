@@ -13,5 +13,7 @@ urlpatterns = [
     path("customers/", include("kehu.customers.urls")),
     path("masterdata/", include("kehu.masterdata.urls")),
     path("quality/", include("kehu.quality.urls")),
+    path("sales/", include("kehu.sales.urls")),
+    path("credit/", include("kehu.credit.urls")),
     path("", public(RedirectView.as_view(pattern_name="customers:list", permanent=False))),
 ]

@@ -309,6 +309,23 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"pk": world.other.pk}),
             ("missing", {"pk": MISSING_ID}),
         ]
+    if params == {"number"} and (name or "").startswith("sales:"):
+        kind = name.split(":")[1].split("_")[0]
+        model = {"order": SalesOrder, "invoice": SalesInvoice, "receipt": Receipt}[kind]
+        rows = model.objects.order_by("pk")
+        return [
+            ("own", {"number": rows.filter(customer=world.own).first().number}),
+            ("other", {"number": rows.filter(customer=world.other).first().number}),
+            ("missing", {"number": "NO-SUCH-NUMBER"}),
+        ]
+    if params == {"pk"} and (name or "").startswith("credit:approval"):
+        return [
+            ("own", {"pk": CreditApproval.objects.get(customer=world.own).pk}),
+            ("other", {"pk": CreditApproval.objects.get(customer=world.other).pk}),
+            ("missing", {"pk": MISSING_ID}),
+        ]
+    if params == {"pk"} and (name or "").startswith("credit:policy"):
+        return [("own", {"pk": CreditPolicy.objects.first().pk}), ("missing", {"pk": MISSING_ID})]
     if params == {"survivor", "other"}:
         # Merging: the same customer twice (refused on the page), another salesperson's
         # customer as the other, a missing one.

@@ -236,3 +236,44 @@ def test_policies_and_approval_amounts_are_set_on_the_policies_page(browser, gra
         ).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sales/orders/",
+        "/sales/invoices/",
+        "/sales/receipts/",
+        "/credit/approvals/?status=all",
+        "/credit/events/",
+    ],
+)
+def test_list_pages_read_a_fixed_number_of_queries(
+    browser, make_customer, policy, django_assert_max_num_queries, url
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    policy("approval")
+    admin = browser("admin")
+
+    def add(n):
+        c = make_customer()
+        for i in range(n):
+            key = f"{c.code}-{i}"
+            sales.order_create(
+                actor=None, customer=c, number=f"SO{key}", date=today(), amount=D("5000")
+            )
+            sales.invoice_post(
+                actor=None, customer=c, number=f"IN{key}", date=today(), amount=D("1")
+            )
+            sales.receipt_post(
+                actor=None, customer=c, number=f"RC{key}", date=today(), amount=D("1")
+            )
+
+    add(1)
+    with CaptureQueriesContext(connection) as few:
+        assert admin.get(url).status_code == 200
+    add(6)
+    with django_assert_max_num_queries(len(few)):
+        assert admin.get(url).status_code == 200

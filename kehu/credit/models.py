@@ -178,6 +178,12 @@ class CreditApproval(TimeStampedModel):
         related_name="credit_approvals",
         verbose_name=_("customer"),
     )
+    credit_unit = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("credit unit"),
+    )
     status = models.CharField(
         _("status"),
         max_length=10,

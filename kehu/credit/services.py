@@ -132,6 +132,7 @@ def credit_decision_record(
         approval = CreditApproval.objects.create(
             order=order,
             customer=check.customer,
+            credit_unit=check.unit,
             amount=check.amount,
             excess=check.excess,
             details=check.details(),
@@ -233,6 +234,7 @@ def _decide(actor, approval, approve, note):
         approval.decided_by = actor
         approval.decided_at = timezone.now()
         approval.note = note
+        approval.credit_unit = check.unit
         approval.details = check.details()
         approval.excess = check.excess
         approval.save()
@@ -263,7 +265,7 @@ def approval_withdraw(*, actor, order: SalesOrder) -> None:
             action=CheckAction.UPDATE,
             mode=approval.details.get("mode", CreditMode.APPROVAL),
             customer=approval.customer,
-            credit_unit_id=_unit_id(approval),
+            credit_unit_id=approval.credit_unit_id,
             document_kind=DocumentKind.ORDER,
             document_number=order.number,
             order=order,
@@ -273,14 +275,6 @@ def approval_withdraw(*, actor, order: SalesOrder) -> None:
             details=approval.details,
             actor=_user(actor),
         )
-
-
-def _unit_id(approval: CreditApproval) -> int:
-    from kehu.customers.models import Customer
-
-    code = approval.details.get("credit_unit")
-    unit = Customer.objects.filter(code=code).values_list("pk", flat=True).first()
-    return unit or approval.customer_id
 
 
 # --- policies and approvers -----------------------------------------------------------------

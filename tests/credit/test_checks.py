@@ -348,3 +348,46 @@ def test_raising_an_order_under_approval_holds_it(make_customer, policy, users):
         actor=users["controller"], approval=CreditApproval.objects.get(order=first), approve=True
     )
     assert Customer.objects.get(pk=c.pk).open_order_amount == D("1500")
+
+
+def test_a_warned_invoice_is_recorded_with_it(make_customer, policy):
+    policy("warn")
+    c = make_customer()
+    posted = invoice(c, "IN1", "1500")
+    event = CreditEvent.objects.get()
+    assert (event.kind, event.invoice, event.document_kind) == (
+        EventKind.WARNING,
+        posted,
+        "invoice",
+    )
+    assert "exceeded by 500.00" in posted.credit_decision.message
+
+
+def test_a_branchs_held_order_is_recorded_against_its_head_office(make_customer, policy, users):
+    policy("approval")
+    head = make_customer(credit_limit="100")
+    branch = make_customer(parent_code=head.code, control_via_parent=True)
+    held = order(branch, "SO1", "300")
+    approval = CreditApproval.objects.get(order=held)
+    assert (approval.customer, approval.credit_unit) == (branch, head)
+    sales.order_cancel(actor=users["admin"], order=held)
+    withdrawn = CreditEvent.objects.get(kind=EventKind.WITHDRAWN)
+    assert (withdrawn.customer, withdrawn.credit_unit, withdrawn.actor) == (
+        branch,
+        head,
+        users["admin"],
+    )
+
+
+def test_an_approver_with_a_zero_amount_releases_only_overdue_holds(make_customer, policy, users):
+    from kehu.credit.services import approval_decide, approver_set
+
+    approver_set(actor=None, user=users["junior"], approval_amount=D("0"))
+    policy("approval", tolerance=0)
+    c = make_customer(control_credit_days=True)
+    invoice(c, "OLD1", "100", date=days_ago(60))
+    held = order(c, "SO1", "10")  # within the limit, but an invoice is 30 days overdue
+    approval = CreditApproval.objects.get(order=held)
+    assert approval.excess == D("0")
+    approval_decide(actor=users["junior"], approval=approval, approve=True)
+    assert SalesOrder.objects.get(pk=held.pk).status == OrderStatus.OPEN

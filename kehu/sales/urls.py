@@ -23,4 +23,5 @@ urlpatterns = [
     path("receipts/", views.receipt_list, name="receipt_list"),
     path("receipts/new/", views.receipt_create, name="receipt_create"),
     path("receipts/<str:number>/reverse/", views.receipt_reverse, name="receipt_reverse"),
+    path("settlements/<int:pk>/reverse/", views.settlement_reverse, name="settlement_reverse"),
 ]

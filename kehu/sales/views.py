@@ -407,3 +407,23 @@ def receipt_reverse(request, number):
     else:
         messages.success(request, _("Receipt %(number)s reversed.") % {"number": number})
     return redirect(reverse("sales:receipt_list") + f"?customer={receipt.customer.code}")
+
+
+@requires_permissions({"GET": ("sales.change_settlement",), "POST": ("sales.change_settlement",)})
+def settlement_reverse(request, pk):
+    settlement = selectors.settlements_visible_to(request.user).filter(pk=pk).first()
+    if settlement is None:
+        raise Http404(_("There is no such settlement."))
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    try:
+        services.settlement_reverse(actor=request.user, settlement=settlement)
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Settlement of %(invoice)s by %(receipt)s reversed.")
+            % {"invoice": settlement.invoice.number, "receipt": settlement.receipt.number},
+        )
+    return redirect(reverse("sales:receipt_list") + f"?customer={settlement.customer.code}")

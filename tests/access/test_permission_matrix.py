@@ -318,6 +318,12 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"number": rows.filter(customer=world.other).first().number}),
             ("missing", {"number": "NO-SUCH-NUMBER"}),
         ]
+    if params == {"pk"} and (name or "").startswith("sales:settlement"):
+        return [
+            ("own", {"pk": Settlement.objects.filter(customer=world.own).first().pk}),
+            ("other", {"pk": Settlement.objects.filter(customer=world.other).first().pk}),
+            ("missing", {"pk": MISSING_ID}),
+        ]
     if params == {"pk"} and (name or "").startswith("credit:approval"):
         return [
             ("own", {"pk": CreditApproval.objects.get(customer=world.own).pk}),

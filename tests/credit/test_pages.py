@@ -179,10 +179,14 @@ def test_invoices_and_receipts_with_settlement_oldest_first_or_listed(browser, m
     refused = admin.post("/sales/invoices/IN2/cancel/", follow=True)
     assert "reverse those settlements first" in _text(refused)
     admin.post("/sales/receipts/R1/reverse/")
-    admin.post("/sales/receipts/R2/reverse/")
+    second = Receipt.objects.get(number="R2").settlements.get()
+    undone = admin.post(f"/sales/settlements/{second.pk}/reverse/", follow=True)
+    assert "Settlement of IN2 by R2 reversed." in _text(undone)
+    assert Receipt.objects.get(number="R2").unapplied_amount == D("50")
     admin.post("/sales/invoices/IN2/cancel/")
     assert SalesInvoice.objects.get(number="IN2").status == "cancelled"
-    assert Customer.objects.get(pk=c.pk).receivable_balance == D("100")
+    # IN1 (100) less R2, posted and unapplied (50).
+    assert Customer.objects.get(pk=c.pk).receivable_balance == D("50")
 
 
 def test_a_customer_outside_the_scope_is_refused_like_a_missing_one(browser, make_customer):

@@ -123,6 +123,9 @@ def test_the_preview_shows_both_values_defaults_moves_and_conflicts(api, pair):
         "sales.salesinvoice": 0,
         "sales.receipt": 0,
         "sales.settlement": 0,
+        # Credit control's holds and records (by customer and by credit unit).
+        "credit.creditapproval": 0,
+        "credit.creditevent": 0,
     }
     conflicts = {conflict["code"]: conflict["message"] for conflict in preview["conflicts"]}
     assert "张伟" in conflicts["two_contacts_primary"]

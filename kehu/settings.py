@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "kehu.customers",
     "kehu.sales",
     "kehu.evaluation",
+    "kehu.credit",
     "kehu.quality",
     "kehu.jobs",
     # After the apps whose permissions its roles hand out (seeded on post_migrate).

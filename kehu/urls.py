@@ -15,5 +15,7 @@ urlpatterns = [
     path("quality/", include("kehu.quality.urls")),
     path("evaluation/", include("kehu.evaluation.urls")),
     path("sales/", include("kehu.sales.receivables_urls")),
+    path("sales/", include("kehu.sales.urls")),
+    path("credit/", include("kehu.credit.urls")),
     path("", public(RedirectView.as_view(pattern_name="customers:list", permanent=False))),
 ]

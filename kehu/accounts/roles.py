@@ -34,6 +34,13 @@ EVALUATION_VIEW = [
     "evaluation.view_customerevaluation",
     "evaluation.view_manualrating",
 ]
+# Everyone who sees documents sees the credit policies, the holds and the credit check's
+# record of them; credit controllers (and administrators) set policies and approve.
+CREDIT_READ = [
+    "credit.view_creditpolicy",
+    "credit.view_creditapproval",
+    "credit.view_creditevent",
+]
 # Documents are never deleted (cancelled or reversed: a change), so no role needs "delete".
 WRITE = ("add", "change", "view")
 CUSTOMER_CHILDREN = ["contact", "deliveryaddress", "bankaccount", "qualificationdocument", "tag"]
@@ -61,6 +68,7 @@ ROLES = {
             "evaluation.add_evaluationrun",
             "evaluation.add_manualrating",
         ]
+        + CREDIT_READ
     ),
     gettext_noop("salesperson"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -71,6 +79,7 @@ ROLES = {
         + _perms("sales", ["salesinvoice", "receipt", "settlement"], ("view",))
         + EVALUATION_VIEW
         + ["evaluation.add_manualrating"]
+        + CREDIT_READ
     ),
     gettext_noop("credit controller"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -82,6 +91,9 @@ ROLES = {
         + _perms("sales", ["salesorder", "salesinvoice"], ("view",))
         + EVALUATION_VIEW
         + ["evaluation.add_evaluationrun"]
+        + CREDIT_READ
+        + _perms("credit", ["creditpolicy", "creditapprover"], ALL)
+        + ["credit.approve_creditapproval"]
     ),
     gettext_noop("auditor"): (
         _perms("masterdata", MASTERDATA_MODELS, ("view",))
@@ -89,9 +101,11 @@ ROLES = {
         + ["customers.view_userfield", "audit.view_auditevent"]
         + _perms("sales", SALES_MODELS, ("view",))
         + EVALUATION_VIEW
+        + CREDIT_READ
+        + _perms("credit", ["creditapprover"], ("view",))
     ),
 }
-KEHU_APPS = ("masterdata", "customers", "sales", "evaluation", "accounts", "audit")
+KEHU_APPS = ("masterdata", "customers", "sales", "credit", "evaluation", "accounts", "audit")
 # Administrators also manage users and roles (Django's auth app: users, groups).
 ADMIN_AUTH_MODELS = ("user", "group")
 

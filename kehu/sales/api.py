@@ -68,6 +68,9 @@ def order_list(request, filters: Query[OrderFilter], page: Query[PageParams]):
     response=with_errors({201: OrderOut}),
     auth=requires("sales.add_salesorder"),
     summary="Enter a sales order",
+    description="The credit check (SPEC §5) decides first: 409 `credit_refused` (or "
+    "`credit_cash_only`) with the explanation, or 201 with `credit_warning` set when it warns "
+    "or holds the order `awaiting_approval` for a credit controller.",
 )
 def order_create(request, payload: OrderIn):
     order = services.order_create(
@@ -78,7 +81,7 @@ def order_create(request, payload: OrderIn):
         amount=payload.amount,
         currency=payload.currency,
     )
-    return Status(201, document_out(_order(request, order.number)))
+    return Status(201, document_out(_order(request, order.number), order.credit_decision))
 
 
 @orders.get(
@@ -103,7 +106,18 @@ def order_patch(request, number: str, payload: OrderPatch):
         order=_order(request, number),
         data=payload.model_dump(exclude_unset=True),
     )
-    return document_out(_order(request, order.number))
+    return document_out(_order(request, order.number), order.credit_decision)
+
+
+@orders.post(
+    "/{number}/reopen",
+    response=with_errors({200: OrderOut}),
+    auth=requires("sales.change_salesorder"),
+    summary="Reopen a closed order (the credit check decides as for a new order)",
+)
+def order_reopen(request, number: str):
+    order = services.order_reopen(actor=request.user, order=_order(request, number))
+    return document_out(_order(request, number), order.credit_decision)
 
 
 @orders.post(
@@ -121,7 +135,7 @@ def order_close(request, number: str):
     "/{number}/cancel",
     response=with_errors({200: OrderOut}),
     auth=requires("sales.change_salesorder"),
-    summary="Cancel an open order that has no posted invoice",
+    summary="Cancel an open order that has no posted invoice, or one awaiting approval",
 )
 def order_cancel(request, number: str):
     services.order_cancel(actor=request.user, order=_order(request, number))
@@ -163,7 +177,7 @@ def invoice_create(request, payload: InvoiceIn):
         due_date=payload.due_date,
         currency=payload.currency,
     )
-    return Status(201, document_out(_invoice(request, invoice.number)))
+    return Status(201, document_out(_invoice(request, invoice.number), invoice.credit_decision))
 
 
 @invoices.get(

@@ -6,6 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 class OrderStatus(models.TextChoices):
     OPEN = "open", _("open")
+    # Held by the credit check until a credit controller approves it (kehu.credit): it
+    # counts in no figure meanwhile.
+    AWAITING_APPROVAL = "awaiting_approval", _("awaiting credit approval")
     CLOSED = "closed", _("closed")
     CANCELLED = "cancelled", _("cancelled")
 

@@ -141,12 +141,20 @@ class DocumentOut(Schema):
 
 class OrderOut(DocumentOut):
     invoiced_amount: Decimal
+    credit_warning: str | None = Field(
+        None,
+        description="Set when the request just written was let through by the credit check "
+        "with a warning, or held awaiting approval: what the check found.",
+    )
 
 
 class InvoiceOut(DocumentOut):
     due_date: datetime.date
     open_amount: Decimal
     order_number: str | None
+    credit_warning: str | None = Field(
+        None, description="Set when the credit check let this invoice through with a warning."
+    )
 
 
 class ReceiptOut(DocumentOut):
@@ -164,7 +172,9 @@ class SettlementOut(Schema):
     reversed_on: datetime.date | None
 
 
-def document_out(document) -> dict:
+def document_out(document, decision=None) -> dict:
+    """A document as the API shows it; ``decision``: the credit check's on the write just
+    made, if any."""
     values = {
         "id": document.pk,
         "number": document.number,
@@ -182,6 +192,8 @@ def document_out(document) -> dict:
             values[name] = getattr(document, name)
     if hasattr(document, "order_id"):
         values["order_number"] = document.order.number if document.order_id else None
+    if decision is not None and decision.message:
+        values["credit_warning"] = decision.message
     return values
 
 

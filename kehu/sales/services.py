@@ -8,10 +8,17 @@ validates (``ValidationError`` per field, ``ConflictError`` for a state that for
 action), writes the document — recorded in the audit trail by its signals — and refreshes
 the customer's maintained figures (``kehu.sales.figures``).
 
+Every write that grows the customer's exposure (an order entered, its amount raised, a
+closed order reopened, an invoice not made from an order) runs the credit check of SPEC §5
+(``kehu.credit``) in the same transaction, under the lock of the customer's credit unit: a
+refusal raises ``CreditRefused`` (recorded after the rollback), a warning is recorded with
+the document, and an order the policy wants approved is saved awaiting approval.
+
 ``actor=None`` is the system itself (the demo loader, tests' factories): it sees everything.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -22,6 +29,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.errors import ConflictError
+from kehu.credit.checks import CreditRefused
+from kehu.credit.choices import CheckAction, DocumentKind
+from kehu.credit.services import (
+    HOLD,
+    PASSED,
+    approval_withdraw,
+    credit_control,
+    credit_decision_record,
+    credit_refusal_record,
+)
 from kehu.customers.models import Customer
 from kehu.customers.selectors import customers_visible_to
 from kehu.masterdata.models import Currency
@@ -43,7 +60,7 @@ class Allocation:
 # --- shared steps --------------------------------------------------------------------------
 
 
-def _customer_locked(actor, customer_id: int) -> Customer:
+def customer_locked(actor, customer_id: int) -> Customer:
     """The customer, locked for the rest of the transaction; one the actor may not see is
     refused exactly like a missing one."""
     customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
@@ -51,6 +68,20 @@ def _customer_locked(actor, customer_id: int) -> Customer:
     if customer is None or not visible.filter(pk=customer_id).exists():
         raise Customer.DoesNotExist(_("Customer %(key)s does not exist.") % {"key": customer_id})
     return customer
+
+
+def _records_credit_refusals(service):
+    """Record the credit check's refusal once the refused write is rolled back."""
+
+    @functools.wraps(service)
+    def wrapped(*args, actor, **kwargs):
+        try:
+            return service(*args, actor=actor, **kwargs)
+        except CreditRefused as refusal:
+            credit_refusal_record(actor=actor, refusal=refusal)
+            raise
+
+    return wrapped
 
 
 def _locked(model, pk: int):
@@ -121,6 +152,7 @@ def _conflict(message, code: str, **params) -> ConflictError:
 # --- orders --------------------------------------------------------------------------------
 
 
+@_records_credit_refusals
 def order_create(
     *,
     actor,
@@ -130,9 +162,12 @@ def order_create(
     amount: Decimal,
     currency: str | None = None,
 ) -> SalesOrder:
-    """Enter an open sales order; it counts in the customer's open order amount."""
+    """Enter an open sales order; it counts in the customer's open order amount.
+
+    The credit check decides first: refused (``CreditRefused``), saved with a warning, or
+    saved awaiting approval; ``order.credit_decision`` says which."""
     with transaction.atomic():
-        customer = _customer_locked(actor, customer.pk)
+        customer = customer_locked(actor, customer.pk)
         order = SalesOrder(
             customer=customer,
             number=(number or "").strip(),
@@ -140,11 +175,25 @@ def order_create(
             amount=_money(amount, "amount"),
             currency=_currency(customer, currency),
         )
+        order.full_clean()
+        decision = credit_control(
+            customer=customer,
+            amount=order.amount,
+            action=CheckAction.CREATE,
+            document_kind=DocumentKind.ORDER,
+            number=order.number,
+            can_hold=True,
+        )
+        if decision.outcome == HOLD:
+            order.status = OrderStatus.AWAITING_APPROVAL
         _save(order)
         figures_refresh(customer)
+        credit_decision_record(actor=actor, decision=decision, order=order)
+    order.credit_decision = decision
     return order
 
 
+@_records_credit_refusals
 def order_update(*, actor, order: SalesOrder, data: dict) -> SalesOrder:
     """Change an open order's number, date, amount or currency; the amount never below what
     is already invoiced."""
@@ -152,10 +201,11 @@ def order_update(*, actor, order: SalesOrder, data: dict) -> SalesOrder:
     if unknown:
         raise ValidationError({key: _("Unknown field.") for key in unknown}, code="unknown_field")
     with transaction.atomic():
-        customer = _customer_locked(actor, order.customer_id)
+        customer = customer_locked(actor, order.customer_id)
         order = _locked(SalesOrder, order.pk)
         if order.status != OrderStatus.OPEN:
             raise _conflict(_("Only an open order can be changed."), "order_not_open")
+        left_before = order.amount - order.invoiced_amount
         if "number" in data:
             order.number = (data["number"] or "").strip()
         if "date" in data:
@@ -177,16 +227,61 @@ def order_update(*, actor, order: SalesOrder, data: dict) -> SalesOrder:
                 )
         if "currency" in data:
             order.currency = _currency(customer, data["currency"])
+        order.full_clean()
+        decision = _order_credit(customer, order, left_before, CheckAction.UPDATE)
         _save(order)
         figures_refresh(customer)
+        credit_decision_record(actor=actor, decision=decision, order=order)
+    order.credit_decision = decision
+    return order
+
+
+def _order_credit(customer, order: SalesOrder, left_before, action):
+    """Check what the order now adds to the exposure; hold it when the policy wants it
+    approved."""
+    decision = credit_control(
+        customer=customer,
+        amount=order.amount - order.invoiced_amount - left_before,
+        action=action,
+        document_kind=DocumentKind.ORDER,
+        number=order.number,
+        can_hold=True,
+    )
+    if decision.outcome == HOLD:
+        order.status = OrderStatus.AWAITING_APPROVAL
+    return decision
+
+
+@_records_credit_refusals
+def order_reopen(*, actor, order: SalesOrder) -> SalesOrder:
+    """Reopen a closed order: what it has left to invoice counts as ordered again, so the
+    credit check decides as for a new order."""
+    with transaction.atomic():
+        customer = customer_locked(actor, order.customer_id)
+        order = _locked(SalesOrder, order.pk)
+        if order.status != OrderStatus.CLOSED:
+            raise _conflict(
+                _("The order is %(status)s: only a closed order can be reopened."),
+                "order_not_closed",
+                status=order.get_status_display(),
+            )
+        order.status = OrderStatus.OPEN
+        decision = _order_credit(customer, order, Decimal("0"), CheckAction.REOPEN)
+        _save(order, update_fields=["status", "updated_at"])
+        figures_refresh(customer)
+        credit_decision_record(actor=actor, decision=decision, order=order)
+    order.credit_decision = decision
     return order
 
 
 def _order_set_status(actor, order: SalesOrder, status: str) -> SalesOrder:
     with transaction.atomic():
-        customer = _customer_locked(actor, order.customer_id)
+        customer = customer_locked(actor, order.customer_id)
         order = _locked(SalesOrder, order.pk)
-        if order.status != OrderStatus.OPEN:
+        held = order.status == OrderStatus.AWAITING_APPROVAL
+        if held and status == OrderStatus.CANCELLED:
+            approval_withdraw(actor=actor, order=order)
+        elif order.status != OrderStatus.OPEN:
             raise _conflict(
                 _("The order is %(status)s: only an open order can be closed or cancelled."),
                 "order_not_open",
@@ -209,7 +304,8 @@ def order_close(*, actor, order: SalesOrder) -> SalesOrder:
 
 
 def order_cancel(*, actor, order: SalesOrder) -> SalesOrder:
-    """Cancel an open order that has no posted invoice."""
+    """Cancel an open order that has no posted invoice, or one awaiting credit approval
+    (its request is withdrawn)."""
     return _order_set_status(actor, order, OrderStatus.CANCELLED)
 
 
@@ -233,6 +329,7 @@ def due_date_for(customer: Customer, date: datetime.date) -> datetime.date:
         ) from None
 
 
+@_records_credit_refusals
 def invoice_post(
     *,
     actor,
@@ -245,7 +342,10 @@ def invoice_post(
     currency: str | None = None,
 ) -> SalesInvoice:
     """Post an invoice, alone or from an open order (for at most what the order has left;
-    by default all of it). Without ``due_date`` it is due by the customer's terms."""
+    by default all of it). Without ``due_date`` it is due by the customer's terms.
+
+    An invoice alone adds its amount to the exposure and is checked like an order (but it
+    cannot wait for approval); one made from an order adds nothing and is not checked."""
     if customer is None and order is None:
         raise ValidationError({"customer": _("Name the customer or the order.")}, code="required")
     with transaction.atomic():
@@ -254,7 +354,7 @@ def invoice_post(
             raise ValidationError(
                 {"order": _("The order is another customer's.")}, code="other_customer"
             )
-        customer = _customer_locked(actor, customer_id)
+        customer = customer_locked(actor, customer_id)
         if order is not None:
             order = _locked(SalesOrder, order.pk)
             if order.status != OrderStatus.OPEN:
@@ -288,7 +388,20 @@ def invoice_post(
                     )
                 }
             )
+        invoice.full_clean()
+        decision = PASSED
+        if order is None:
+            decision = credit_control(
+                customer=customer,
+                amount=invoice.amount,
+                action=CheckAction.CREATE,
+                document_kind=DocumentKind.INVOICE,
+                number=invoice.number,
+                can_hold=False,
+            )
         _save(invoice)
+        credit_decision_record(actor=actor, decision=decision, invoice=invoice)
+        invoice.credit_decision = decision
         if order is not None:
             order.invoiced_amount += amount
             _save(order, update_fields=["invoiced_amount", "updated_at"])
@@ -300,7 +413,7 @@ def invoice_cancel(*, actor, invoice: SalesInvoice) -> SalesInvoice:
     """Cancel a posted invoice that no receipt settles (reverse its settlements first); what
     it invoiced of its order counts as ordered again."""
     with transaction.atomic():
-        customer = _customer_locked(actor, invoice.customer_id)
+        customer = customer_locked(actor, invoice.customer_id)
         invoice = _locked(SalesInvoice, invoice.pk)
         if invoice.status != InvoiceStatus.POSTED:
             raise _conflict(_("The invoice is cancelled already."), "invoice_cancelled")
@@ -427,7 +540,7 @@ def receipt_post(
     ``allocations`` lists (``[Allocation(invoice="INV1", amount=...)]`` or dicts; an empty
     list settles nothing). What is not applied stays unapplied on the receipt."""
     with transaction.atomic():
-        customer = _customer_locked(actor, customer.pk)
+        customer = customer_locked(actor, customer.pk)
         amount = _money(amount, "amount")
         receipt = Receipt(
             customer=customer,
@@ -457,7 +570,7 @@ def settlement_create(
     """Apply part of a posted receipt to a posted invoice of the same customer; by default
     as much as both allow, dated the later of the two documents."""
     with transaction.atomic():
-        customer = _customer_locked(actor, receipt.customer_id)
+        customer = customer_locked(actor, receipt.customer_id)
         receipt = _locked(Receipt, receipt.pk)
         invoice = _locked(SalesInvoice, invoice.pk)
         if amount is None:
@@ -489,7 +602,7 @@ def settlement_reverse(
 ) -> Settlement:
     """Undo a settlement: the invoice is open and the receipt unapplied by its amount again."""
     with transaction.atomic():
-        customer = _customer_locked(actor, settlement.customer_id)
+        customer = customer_locked(actor, settlement.customer_id)
         settlement = _locked(Settlement, settlement.pk)
         if settlement.status != SettlementStatus.ACTIVE:
             raise _conflict(_("The settlement is reversed already."), "settlement_reversed")
@@ -502,7 +615,7 @@ def receipt_reverse(*, actor, receipt: Receipt, on: datetime.date | None = None)
     """Reverse a posted receipt (returned, bounced, entered by mistake): its settlements are
     undone and it no longer counts."""
     with transaction.atomic():
-        customer = _customer_locked(actor, receipt.customer_id)
+        customer = customer_locked(actor, receipt.customer_id)
         receipt = _locked(Receipt, receipt.pk)
         if receipt.status != ReceiptStatus.POSTED:
             raise _conflict(_("The receipt is reversed already."), "receipt_reversed")

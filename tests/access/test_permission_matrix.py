@@ -24,11 +24,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kehu.accounts.services import token_create, user_create
 from kehu.core.permissions import PUBLIC, declared_permissions_of, has_permissions
+from kehu.credit.choices import CreditMode, PolicyScope
+from kehu.credit.models import CreditApproval, CreditPolicy
+from kehu.credit.services import policy_save
 from kehu.customers.models import Customer, SavedQuery, UserField
-from kehu.customers.services import saved_query_create, user_field_create
 from kehu.evaluation.defaults import DEFAULT_SCORECARD
 from kehu.evaluation.models import EvaluationRun, Scorecard
 from kehu.evaluation.services import evaluation_run
+from kehu.customers.services import customer_update, saved_query_create, user_field_create
 from kehu.jobs.choices import JobKind, JobStatus
 from kehu.jobs.models import Job
 from kehu.masterdata import models as md
@@ -67,6 +70,7 @@ API_MODELS = {
     "saved-queries": SavedQuery,
     "scorecards": Scorecard,
     "evaluation-runs": EvaluationRun,
+    "credit-policies": CreditPolicy,
 }
 # A saved query (the administrator's, shared) is changed or deleted only by its owner or an
 # administrator: every other role that may use it is refused with 403.
@@ -102,6 +106,8 @@ SALES_RESOURCES = {
     "sales-invoices": SalesInvoice,
     "receipts": Receipt,
     "settlements": Settlement,
+    # An order held for credit approval, of each customer.
+    "credit-approvals": CreditApproval,
 }
 CHILD_SEGMENTS = {
     "contacts": "contacts",
@@ -180,6 +186,13 @@ def world(db):
         )
     # An evaluation run over both customers (its results are scoped like the customers).
     evaluation_run(actor=None, as_of=DAY)
+    # Credit control: an order of each customer held for approval.
+    policy_save(actor=None, data={"scope": PolicyScope.DEFAULT, "mode": CreditMode.APPROVAL})
+    for target, key in ((w.own, "OWN"), (w.other, "OTHER")):
+        customer_update(actor=None, customer=target, data={"credit_limit": "1000"})
+        sales.order_create(
+            actor=None, customer=target, number=f"SO-HELD-{key}", date=DAY, amount=Decimal("5000")
+        )
     w.job = Job.objects.create(
         kind=JobKind.IMPORT_PREVIEW,
         actor=w.users["administrator"],
@@ -210,6 +223,7 @@ def _fingerprint():
         "accounts",
         "audit",
         "auth",
+        "credit",
     ):
         try:
             config = apps.get_app_config(app_label)
@@ -218,7 +232,8 @@ def _fingerprint():
         for model in config.get_models():
             queryset = model._base_manager.all()
             marks.append((model._meta.label, queryset.count()))
-            if app_label in ("customers", "masterdata", "sales"):
+            has_mark = any(f.name == "updated_at" for f in model._meta.fields)
+            if app_label in ("customers", "masterdata", "sales", "credit") and has_mark:
                 marks.append(queryset.aggregate(Max("updated_at")))
     marks.append(Customer.objects.aggregate(Sum("version")))
     return marks
@@ -312,6 +327,29 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"pk": world.other.pk}),
             ("missing", {"pk": MISSING_ID}),
         ]
+    if params == {"number"} and (name or "").startswith("sales:"):
+        kind = name.split(":")[1].split("_")[0]
+        model = {"order": SalesOrder, "invoice": SalesInvoice, "receipt": Receipt}[kind]
+        rows = model.objects.order_by("pk")
+        return [
+            ("own", {"number": rows.filter(customer=world.own).first().number}),
+            ("other", {"number": rows.filter(customer=world.other).first().number}),
+            ("missing", {"number": "NO-SUCH-NUMBER"}),
+        ]
+    if params == {"pk"} and (name or "").startswith("sales:settlement"):
+        return [
+            ("own", {"pk": Settlement.objects.filter(customer=world.own).first().pk}),
+            ("other", {"pk": Settlement.objects.filter(customer=world.other).first().pk}),
+            ("missing", {"pk": MISSING_ID}),
+        ]
+    if params == {"pk"} and (name or "").startswith("credit:approval"):
+        return [
+            ("own", {"pk": CreditApproval.objects.get(customer=world.own).pk}),
+            ("other", {"pk": CreditApproval.objects.get(customer=world.other).pk}),
+            ("missing", {"pk": MISSING_ID}),
+        ]
+    if params == {"pk"} and (name or "").startswith("credit:policy"):
+        return [("own", {"pk": CreditPolicy.objects.first().pk}), ("missing", {"pk": MISSING_ID})]
     if params == {"survivor", "other"}:
         # Merging: the same customer twice (refused on the page), another salesperson's
         # customer as the other, a missing one.

@@ -126,6 +126,9 @@ def test_the_preview_shows_both_values_defaults_moves_and_conflicts(api, pair):
         # The evaluation's ratings and results follow the customer too.
         "evaluation.manualrating": 0,
         "evaluation.customerevaluation": 0,
+        # Credit control's holds and records (by customer and by credit unit).
+        "credit.creditapproval": 0,
+        "credit.creditevent": 0,
     }
     conflicts = {conflict["code"]: conflict["message"] for conflict in preview["conflicts"]}
     assert "张伟" in conflicts["two_contacts_primary"]

@@ -21,6 +21,7 @@ def build_api() -> NinjaAPI:
     the docs page do not."""
     from kehu.accounts.api import router as accounts_router
     from kehu.audit.api import router as audit_router
+    from kehu.credit.api import router as credit_router
     from kehu.customers.api import router as customers_router
     from kehu.evaluation.api import router as evaluation_router
     from kehu.masterdata.api import router as masterdata_router
@@ -47,6 +48,7 @@ def build_api() -> NinjaAPI:
     api.add_router("", sales_router)
     api.add_router("", evaluation_router)
     api.add_router("", receivables_router)
+    api.add_router("", credit_router)
     api.add_router("", audit_router)
     api.add_router("", _unknown_paths())  # last: only what no other route matches
     _document_permissions(api)

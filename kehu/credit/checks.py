@@ -1,0 +1,369 @@
+"""The credit check of SPEC §5: exposure against the limit, and long-overdue invoices.
+
+``credit_control`` runs inside the sales services (``kehu.sales.services``), after they have
+locked the document's customer: it locks the customer's **credit unit** (the customer itself,
+or the head office it is controlled through), reads the unit's exposure from the maintained
+figures of the unit and every customer controlled through it, and decides by the policy that
+applies (``policy_for``). Two documents of one credit unit therefore check one after the
+other, each seeing what the other committed: together they cannot exceed the limit.
+
+exposure = receivable balance + open order amount (of the whole credit unit) + the new amount,
+where the new amount is what the document adds: a new order's amount, what an order's amount
+was raised by, what a reopened order has left to invoice, a posted invoice not made from an
+order. An invoice made from an order adds nothing (the order counted already) and is not
+checked.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from kehu.core.errors import ConflictError
+from kehu.credit.choices import CreditMode, PolicyScope
+from kehu.credit.models import CreditPolicy
+from kehu.customers.models import MONEY, Customer
+from kehu.customers.services.customers import MAX_HEAD_OFFICE_DEPTH
+from kehu.sales.choices import InvoiceStatus
+from kehu.sales.models import SalesInvoice
+
+ZERO = Decimal("0.00")
+# The overdue invoices an explanation lists (the count and the total cover all of them).
+OVERDUE_LISTED = 10
+_MONEY = DecimalField(**MONEY)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The policy that applies to a credit unit, resolved."""
+
+    mode: str = CreditMode.NONE
+    tolerance_days: int = 0
+    cash_only: bool = False
+    source: str = ""  # which policy: "grade AAA", "class 01 …", "default"; "" when none
+
+
+@dataclass
+class CreditCheck:
+    """What the check saw, and what it found. Amounts are in the credit unit's currency."""
+
+    customer: Customer
+    unit: Customer
+    policy: Policy
+    action: str
+    document_kind: str
+    number: str
+    amount: Decimal
+    limit: Decimal | None
+    receivables: Decimal
+    open_orders: Decimal
+    currency: str
+    checks_limit: bool
+    checks_overdue: bool
+    overdue: list[dict] = field(default_factory=list)
+    overdue_count: int = 0
+    overdue_total: Decimal = ZERO
+    as_of: datetime.date | None = None
+
+    @property
+    def exposure(self) -> Decimal:
+        return self.receivables + self.open_orders + self.amount
+
+    @property
+    def effective_limit(self) -> Decimal | None:
+        """Cash only: nothing on credit, the limit is zero. Otherwise the unit's limit when
+        its limit is controlled, else none."""
+        if self.policy.cash_only:
+            return ZERO
+        return self.limit if self.checks_limit else None
+
+    @property
+    def excess(self) -> Decimal:
+        limit = self.effective_limit
+        if limit is None or self.exposure <= limit:
+            return ZERO
+        return self.exposure - limit
+
+    @property
+    def cash_only_broken(self) -> bool:
+        return self.policy.cash_only and self.excess > 0
+
+    @property
+    def found(self) -> bool:
+        """Anything to warn about or refuse."""
+        return self.excess > 0 or (self.checks_overdue and self.overdue_count > 0)
+
+    def details(self) -> dict:
+        """What the check saw, JSON-safe, for the record and the API's error."""
+        return {
+            "customer": self.customer.code,
+            "credit_unit": self.unit.code,
+            "via_head_office": self.unit.pk != self.customer.pk,
+            "document": self.document_kind,
+            "number": self.number,
+            "action": self.action,
+            "mode": self.policy.mode,
+            "policy": self.policy.source,
+            "cash_only": self.policy.cash_only,
+            "currency": self.currency,
+            "limit": _text(self.effective_limit),
+            "receivables": _text(self.receivables),
+            "open_orders": _text(self.open_orders),
+            "amount": _text(self.amount),
+            "exposure": _text(self.exposure),
+            "excess": _text(self.excess),
+            "tolerance_days": self.policy.tolerance_days if self.checks_overdue else None,
+            "overdue_count": self.overdue_count if self.checks_overdue else 0,
+            "overdue_total": _text(self.overdue_total if self.checks_overdue else ZERO),
+            "overdue": self.overdue if self.checks_overdue else [],
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+        }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def explanation_lines(details: dict) -> list[str]:
+    """The explanation of a check, one line per finding, in the current language."""
+    lines = []
+    params = {
+        "currency": details.get("currency", ""),
+        "limit": details.get("limit"),
+        "receivables": details.get("receivables"),
+        "open_orders": details.get("open_orders"),
+        "amount": details.get("amount"),
+        "exposure": details.get("exposure"),
+        "excess": details.get("excess"),
+        "unit": details.get("credit_unit", ""),
+    }
+    if details.get("cash_only"):
+        lines.append(
+            _t(
+                "Cash only: the customer may not owe anything. Receivables %(receivables)s + "
+                "open orders %(open_orders)s + this document %(amount)s = %(exposure)s "
+                "%(currency)s, %(excess)s %(currency)s more than paid in advance."
+            )
+            % params
+        )
+    elif Decimal(details.get("excess") or "0") > 0:
+        lines.append(
+            _t(
+                "Credit limit %(limit)s %(currency)s exceeded by %(excess)s %(currency)s: "
+                "receivables %(receivables)s + open orders %(open_orders)s + this document "
+                "%(amount)s = exposure %(exposure)s %(currency)s."
+            )
+            % params
+        )
+    else:
+        if details.get("limit") is not None:
+            lines.append(
+                _t(
+                    "Within the credit limit %(limit)s %(currency)s: receivables "
+                    "%(receivables)s + open orders %(open_orders)s + this document %(amount)s "
+                    "= exposure %(exposure)s %(currency)s."
+                )
+                % params
+            )
+    count = details.get("overdue_count") or 0
+    if count:
+        lines.append(
+            ngettext(
+                "%(count)s invoice overdue by more than %(days)s days, %(total)s %(currency)s "
+                "in all:",
+                "%(count)s invoices overdue by more than %(days)s days, %(total)s %(currency)s "
+                "in all:",
+                count,
+            )
+            % {
+                "count": count,
+                "days": details.get("tolerance_days") or 0,
+                "total": details.get("overdue_total"),
+                "currency": params["currency"],
+            }
+        )
+        for invoice in details.get("overdue", []):
+            lines.append(
+                _t("%(number)s due %(due_date)s, %(open)s open, %(days)s days overdue") % invoice
+            )
+        if count > len(details.get("overdue", [])):
+            lines.append(_t("… and %(more)s more.") % {"more": count - len(details["overdue"])})
+    if details.get("via_head_office"):
+        lines.append(
+            _t("Controlled through the head office %(unit)s: the figures are its group's.") % params
+        )
+    return lines
+
+
+def explain(details: dict) -> str:
+    return " ".join(explanation_lines(details))
+
+
+class CreditRefused(ConflictError):
+    """The credit check refuses the document (HTTP 409); ``details`` and ``params`` hold what
+    it saw, the message explains it."""
+
+    code = "credit_refused"
+    default_message = _("The credit check refuses this document.")
+
+    def __init__(self, check: CreditCheck, *, code: str | None = None, lead=None):
+        self.check = check
+        self.details = check.details()
+        lines = [str(lead), *explanation_lines(self.details)] if lead else []
+        lines = lines or explanation_lines(self.details)
+        super().__init__(" ".join(lines), code=code or self.code, params=self.details)
+        self.errors = {"__all__": lines}
+
+    def __str__(self):
+        # The message is formatted already (a number may hold a "%").
+        return str(self.message)
+
+
+# --- the credit unit ------------------------------------------------------------------------
+
+
+def credit_unit_of(customer: Customer) -> Customer:
+    """The customer whose limit applies: the customer itself, or — following "control
+    through the head office" up the chain — the head office at the top of it."""
+    unit, seen = customer, {customer.pk}
+    while unit.control_via_parent and unit.parent_id and len(seen) <= MAX_HEAD_OFFICE_DEPTH:
+        if unit.parent_id in seen:
+            break
+        seen.add(unit.parent_id)
+        unit = Customer.objects.get(pk=unit.parent_id)
+    return unit
+
+
+def credit_group(unit: Customer) -> list[int]:
+    """The ids of the unit and of every customer controlled through it (one query a level)."""
+    members, frontier = [unit.pk], [unit.pk]
+    for _level in range(MAX_HEAD_OFFICE_DEPTH):
+        frontier = list(
+            Customer.objects.filter(parent_id__in=frontier, control_via_parent=True)
+            .exclude(pk__in=members)
+            .values_list("pk", flat=True)
+        )
+        if not frontier:
+            break
+        members += frontier
+    return members
+
+
+def policy_for(unit: Customer) -> Policy:
+    """The policy of the unit: the policy of its customer class (the nearest class up the
+    tree that has one), else that of its credit grade, else the default policy, else none.
+    Cash only comes from the grade's policy whatever policy applies."""
+    code = unit.customer_class.code
+    prefixes = [code[:n] for n in range(1, len(code) + 1)]
+    wanted = Q(scope=PolicyScope.DEFAULT) | Q(
+        scope=PolicyScope.CLASS, customer_class__code__in=prefixes
+    )
+    if unit.credit_grade_id:
+        wanted |= Q(scope=PolicyScope.GRADE, credit_grade_id=unit.credit_grade_id)
+    policies = list(
+        CreditPolicy.objects.filter(wanted).select_related("customer_class", "credit_grade")
+    )
+    by_class = sorted(
+        (p for p in policies if p.scope == PolicyScope.CLASS),
+        key=lambda p: len(p.customer_class.code),
+        reverse=True,
+    )
+    grade = next((p for p in policies if p.scope == PolicyScope.GRADE), None)
+    default = next((p for p in policies if p.scope == PolicyScope.DEFAULT), None)
+    chosen = (by_class[0] if by_class else None) or grade or default
+    cash_only = bool(grade and grade.cash_only)
+    if chosen is None:
+        return Policy(cash_only=cash_only, mode=CreditMode.BLOCK if cash_only else CreditMode.NONE)
+    return Policy(
+        mode=chosen.mode,
+        tolerance_days=chosen.overdue_tolerance_days,
+        cash_only=cash_only,
+        source=chosen.target_label,
+    )
+
+
+# --- the check ------------------------------------------------------------------------------
+
+
+def credit_check(
+    *,
+    customer: Customer,
+    amount: Decimal,
+    action: str,
+    document_kind: str,
+    number: str,
+    today: datetime.date | None = None,
+) -> CreditCheck:
+    """Lock the customer's credit unit and check ``amount`` more against it. No write.
+
+    Call it inside the transaction that writes the document, after locking the customer.
+    """
+    unit = credit_unit_of(customer)
+    if unit.pk != customer.pk:
+        unit = Customer.objects.select_for_update().select_related("customer_class").get(pk=unit.pk)
+    policy = policy_for(unit)
+    today = today or timezone.localdate()
+    from kehu.sales.services import trading_currency
+
+    currency = trading_currency(unit)
+    check = CreditCheck(
+        customer=customer,
+        unit=unit,
+        policy=policy,
+        action=action,
+        document_kind=document_kind,
+        number=number,
+        amount=amount,
+        limit=unit.credit_limit,
+        receivables=ZERO,
+        open_orders=ZERO,
+        currency=currency.code if currency else "",
+        checks_limit=unit.control_credit_limit and unit.credit_limit is not None,
+        checks_overdue=unit.control_credit_days,
+        as_of=today,
+    )
+    if policy.mode == CreditMode.NONE and not policy.cash_only:
+        return check
+    group = credit_group(unit)
+    totals = Customer.objects.filter(pk__in=group).aggregate(
+        receivables=Coalesce(Sum("receivable_balance"), Value(ZERO), output_field=_MONEY),
+        open_orders=Coalesce(Sum("open_order_amount"), Value(ZERO), output_field=_MONEY),
+    )
+    check.receivables = Decimal(totals["receivables"]).quantize(Decimal("0.01"))
+    check.open_orders = Decimal(totals["open_orders"]).quantize(Decimal("0.01"))
+    if check.checks_overdue:
+        _overdue(check, group, today)
+    return check
+
+
+def _overdue(check: CreditCheck, group: list[int], today: datetime.date) -> None:
+    cutoff = today - datetime.timedelta(days=check.policy.tolerance_days)
+    invoices = SalesInvoice.objects.filter(
+        customer_id__in=group,
+        status=InvoiceStatus.POSTED,
+        open_amount__gt=0,
+        due_date__lt=cutoff,
+    )
+    summary = invoices.aggregate(
+        count=Count("pk"),
+        total=Coalesce(Sum("open_amount"), Value(ZERO), output_field=_MONEY),
+    )
+    check.overdue_count = summary["count"]
+    check.overdue_total = Decimal(summary["total"]).quantize(Decimal("0.01"))
+    check.overdue = [
+        {
+            "number": number,
+            "due_date": due.isoformat(),
+            "open": _text(open_amount),
+            "days": (today - due).days,
+        }
+        for number, due, open_amount in invoices.order_by("due_date", "number").values_list(
+            "number", "due_date", "open_amount"
+        )[:OVERDUE_LISTED]
+    ]

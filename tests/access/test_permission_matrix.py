@@ -28,10 +28,10 @@ from kehu.credit.choices import CreditMode, PolicyScope
 from kehu.credit.models import CreditApproval, CreditPolicy
 from kehu.credit.services import policy_save
 from kehu.customers.models import Customer, SavedQuery, UserField
+from kehu.customers.services import customer_update, saved_query_create, user_field_create
 from kehu.evaluation.defaults import DEFAULT_SCORECARD
 from kehu.evaluation.models import EvaluationRun, Scorecard
 from kehu.evaluation.services import evaluation_run
-from kehu.customers.services import customer_update, saved_query_create, user_field_create
 from kehu.jobs.choices import JobKind, JobStatus
 from kehu.jobs.models import Job
 from kehu.masterdata import models as md

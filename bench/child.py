@@ -84,7 +84,86 @@ def duplicates(rows: int, workdir: str) -> dict:
     }
 
 
-TASKS = {"export": export, "duplicates": duplicates}
+def import_export(rows: int, workdir: str) -> dict:
+    """The files the import benchmark reads: the first ``rows`` customers exported as CSV and
+    as XLSX (the importer reads what the exporter writes)."""
+    from kehu.customers import exports
+
+    queryset = _first_customers(rows)
+    for file_format in ("csv", "xlsx"):
+        path = os.path.join(workdir, f"customers.{file_format}")
+        with open(path, "wb") as file:
+            exports.export_write(queryset, exports.ExportParams(format=file_format), file)
+    return {"rows": queryset.count()}
+
+
+def import_prepare(rows: int, workdir: str) -> dict:
+    """An empty scratch database: migrated and, with ``rows`` > 0, the demo's users and master
+    data (what the exported customers refer to), without customers."""
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if rows:
+        from kehu.demo.bulk import bulk_load
+
+        bulk_load(customers=0, analyze=False)
+    return {}
+
+
+def import_file(rows: int, workdir: str, path: str = "") -> dict:
+    """``kehu import FILE`` as the admin (skipping refused rows), on a database set up by
+    ``import_prepare``."""
+    from django.contrib.auth import get_user_model
+
+    from kehu.quality.importing import import_file as run_import
+
+    admin = get_user_model().objects.get(username="admin")
+    before = _rss_kib()
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    report = run_import(path, actor=admin, skip_errors=True)
+    seconds = time.perf_counter() - started
+    counts = report.sheets.get("customers")
+    return {
+        "rows": report.rows,
+        "created": counts.created if counts else 0,
+        "refused": counts.rejected if counts else 0,
+        "first_error": report.errors[0].text if report.errors else "",
+        "written": report.written,
+        "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu,
+        "rss_before_kib": before,
+        "peak_rss_kib": _peak_rss_kib(),
+    }
+
+
+def import_bulk(rows: int, workdir: str) -> dict:
+    """The bare bulk insert of the same rows: ``bulk_load`` on a migrated empty database; its
+    ``write_seconds`` (building the rows and writing them, without generating them)."""
+    import datetime
+
+    from kehu.demo.bulk import bulk_load
+
+    cpu = _cpu_seconds()
+    summary = bulk_load(
+        customers=rows, reference_date=datetime.date(2026, 11, 1), analyze=False, parallel=False
+    )
+    return {
+        "rows": summary.customers,
+        "cpu_seconds": _cpu_seconds() - cpu,  # generating the rows included (one process)
+        "seconds": summary.seconds,
+        "write_seconds": summary.write_seconds,
+        "table_rows": summary.rows,
+    }
+
+
+TASKS = {
+    "export": export,
+    "duplicates": duplicates,
+    "import-export": import_export,
+    "import-prepare": import_prepare,
+    "import": import_file,
+    "import-bulk": import_bulk,
+}
 
 
 def main() -> None:
@@ -92,12 +171,15 @@ def main() -> None:
     parser.add_argument("task", choices=sorted(TASKS))
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--workdir", required=True)
+    parser.add_argument("--file", default="")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.settings")
     import django
 
     django.setup()
-    print(json.dumps(TASKS[args.task](args.rows, args.workdir)))
+    task = TASKS[args.task]
+    extra = {"path": args.file} if args.file else {}
+    print(json.dumps(task(args.rows, args.workdir, **extra)))
 
 
 if __name__ == "__main__":

@@ -12,8 +12,11 @@ def text_problem(value):
     if isinstance(value, str):
         if "\x00" in value:
             return _("Text must not contain NUL characters.")
-        if any("\ud800" <= ch <= "\udfff" for ch in value):
-            return _("Text contains invalid characters.")
+        if not value.isascii():
+            try:
+                value.encode("utf-8")  # refuses exactly the surrogates U+D800..U+DFFF
+            except UnicodeEncodeError:
+                return _("Text contains invalid characters.")
     elif isinstance(value, dict):
         for key, item in value.items():
             problem = text_problem(key) or text_problem(item)

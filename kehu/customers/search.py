@@ -16,7 +16,10 @@ customers/0004 (see docs/architecture.md, "Keyword search"):
 - Elsewhere, and for a keyword holding the separator: a plain LIKE scan, with the same result.
 """
 
-from django.db import connection
+import contextlib
+from importlib import import_module
+
+from django.db import connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import Expression, RawSQL
 
@@ -109,3 +112,70 @@ def _scan(keyword: str) -> Q:
     for field in CUSTOMER_TEXTS:
         own |= Q(**{f"{field}__icontains": keyword})
     return own
+
+
+# -- bulk writes on SQLite ------------------------------------------------------------------------
+
+TRIGGER_PREFIX = "customers_search_"
+REINDEX_CHUNK = 500
+
+
+@contextlib.contextmanager
+def search_triggers_suspended():
+    """For one bulk write of customers (and their contacts): the search triggers are off while
+    it runs, then the customers it names are indexed set-based and the triggers put back.
+
+    Yields a set: the caller adds the id of every customer whose texts or contacts the write
+    changes. Per-row triggers cost more than the insert itself (an FTS5 delete and insert for
+    every customer and every contact); one ``INSERT ... SELECT`` per chunk of ids does the same.
+
+    Safe because SQLite's DDL is transactional and writers are serialised: the triggers are
+    dropped and created again inside a savepoint of this connection's transaction, which
+    holds the database's write lock from the first DROP to the commit. No other connection
+    can write meanwhile, and none ever sees the table without its triggers: it sees either
+    the state before (triggers, no new rows) or after (triggers, rows indexed). If the write
+    fails, the savepoint is rolled back, triggers and all. Keep the block to the statements
+    whose customers are all in the set: any other write in it would not be indexed.
+    Elsewhere (PostgreSQL's indexes need no triggers) it only yields.
+    """
+    if connection.vendor != "sqlite":
+        yield set()
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("search_triggers_suspended() needs a transaction")
+    ids: set[int] = set()
+    with transaction.atomic():  # a savepoint: a failure undoes the DROPs as well
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND tbl_name IN ('customers_customer', 'customers_contact')"
+                " AND name LIKE %s",
+                [TRIGGER_PREFIX + "%"],
+            )
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        yield ids
+        search_reindex(ids)
+        with connection.cursor() as cursor:
+            for _name, sql in triggers:
+                cursor.execute(sql)
+
+
+def search_reindex(ids) -> None:
+    """Index (again) the customers ``ids`` on SQLite, set-based: what the triggers do one row
+    at a time, with the very document expression of migration customers/0005."""
+    if connection.vendor != "sqlite" or not ids:
+        return
+    document = import_module("kehu.customers.migrations.0005_keyword_search_indexes")._DOCUMENT
+    ordered = sorted(ids)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), REINDEX_CHUNK):
+            chunk = ordered[start : start + REINDEX_CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM customers_search WHERE rowid IN ({marks})", chunk)  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO customers_search (rowid, document) SELECT c.id, {document}"  # noqa: S608 - the migration's constant expression
+                f" FROM customers_customer AS c WHERE c.id IN ({marks})",
+                chunk,
+            )

@@ -14,8 +14,9 @@ for a demo of hundreds, hours for a million. ``bulk_load`` writes the same data 
 The generator's data is valid by construction (its tests check that ``customer_create``
 accepts it, and a test checks that both loaders write the same rows), so nothing is validated
 here row by row. Bulk writes bypass the per-row audit signals; the load is recorded as one
-audit event (its counts), under one operation id. Search-index triggers on the tables, if
-any, fire for each row as usual.
+audit event (its counts), under one operation id. SQLite's search-index triggers are off
+while a batch is written and its customers are indexed set-based
+(``kehu.customers.search.search_triggers_suspended``).
 """
 
 import contextlib
@@ -36,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from kehu.audit.context import audit_context
 from kehu.audit.models import AuditAction
 from kehu.audit.services import event_record
+from kehu.core.bulk import rows_insert
 from kehu.core.errors import ConflictError
 from kehu.customers import fields
 from kehu.customers.models import (
@@ -46,6 +48,7 @@ from kehu.customers.models import (
     QualificationDocument,
     Tag,
 )
+from kehu.customers.search import search_triggers_suspended
 from kehu.demo import generator
 from kehu.demo.loader import DemoSummary, demo_setup
 from kehu.demo.producer import produce_batches
@@ -128,7 +131,10 @@ def bulk_load(
         with _large_cache():
             for batch in batches:
                 writing = time.perf_counter()
-                writer.write(batch)
+                # SQLite's search triggers off for the batch, its customers indexed set-based
+                with search_triggers_suspended() as indexed:
+                    writer.write(batch)
+                    indexed.update(writer.batch_ids)
                 summary.write_seconds += time.perf_counter() - writing
                 if progress is not None:
                     progress(len(batch))
@@ -232,6 +238,7 @@ class _Writer:
         self.first_id = 1 + (Customer.objects.aggregate(top=models.Max("pk"))["top"] or 0)
         self.first_number: int | None = None
         self.customers = 0
+        self.batch_ids: list[int] = []
         self.rows: dict[str, int] = {}
         # input name -> {code: primary key} of every master-data list a record refers to
         self.references = {
@@ -256,6 +263,7 @@ class _Writer:
         if self.first_number is None:
             self.first_number = int(batch[0]["code"].removeprefix(CODE_PREFIX))
         customers = []
+        self.batch_ids = [self.customer_id(record["code"]) for record in batch]
         children: dict[str, list] = {kind: [] for kind in CHILD_MODELS}
         links = []
         for record in batch:
@@ -343,16 +351,4 @@ class _Writer:
 
 def _insert(model, columns: list[str], rows: list[tuple]) -> None:
     """Insert ``rows`` into ``model``'s table in one statement (one COPY on PostgreSQL)."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names from the models
+    rows_insert(model, columns, rows)

@@ -22,9 +22,11 @@ from django.utils import timezone
 from kehu.audit.models import AuditAction
 from kehu.audit.recording import created_changes, updated_changes
 from kehu.audit.services import event_build, events_record_bulk
+from kehu.core.bulk import RowWriter
 from kehu.core.errors import ServiceError
 from kehu.customers import fields
 from kehu.customers.models import Customer
+from kehu.customers.search import search_triggers_suspended
 from kehu.customers.services.customers import (
     BuildContext,
     customer_build,
@@ -41,6 +43,7 @@ BATCH = 1000
 NAME_CONSTRAINT = "customer_name_unique_among_active"
 RELATED = [model_field for model_field, _m in fields.REFERENCE_FIELDS.values()]
 CUSTOMER_FIELDS = [f for f in Customer._meta.concrete_fields if not f.primary_key]
+CUSTOMER_WRITER = RowWriter(Customer, CUSTOMER_FIELDS)
 
 
 class VisibleCustomers:
@@ -280,8 +283,25 @@ class CustomerImporter(CustomerServiceImporter):
                 updates = [p for p in updates if p not in exc.lost]
 
     def _write_batch(self, creates: list[Pending], updates: list[Pending]) -> None:
+        # The search index of the batch's customers is written set-based (SQLite's triggers
+        # are off for these statements only, see kehu.customers.search).
+        with search_triggers_suspended() as indexed:
+            self._write_rows(creates, updates)
+            indexed.update(p.customer.pk for p in creates + updates)
+
+    def _write_rows(self, creates: list[Pending], updates: list[Pending]) -> None:
         if creates:
-            Customer.objects.bulk_create([p.customer for p in creates], batch_size=BATCH)
+            # one executemany / COPY (kehu.core.bulk), then the new ids read back by code
+            customers = [p.customer for p in creates]
+            CUSTOMER_WRITER.insert(customers)
+            ids = dict(
+                Customer.objects.filter(code__in=[c.code for c in customers]).values_list(
+                    "code", "pk"
+                )
+            )
+            for customer in customers:
+                customer.pk = ids[customer.code]
+                customer._state.adding = False
         groups: dict[tuple, list[Customer]] = {}
         now = timezone.now()
         for pending in updates:

@@ -9,9 +9,10 @@ customers/0004 (see docs/architecture.md, "Keyword search"):
   a phrase of its trigrams; a shorter one is every trigram that starts with it, looked up in
   the table's vocabulary (every character of a text starts a trigram, because each text is
   followed by two separators).
-- PostgreSQL: ``ILIKE '%keyword%'`` on the indexed expressions (pg_trgm) for three characters or
+- PostgreSQL: ``ILIKE '%keyword%'`` on the indexed expression (pg_trgm) for three characters or
   more; ``search_grams @> ARRAY[keyword]`` (the texts' characters and pairs of characters) for
-  one or two characters, which trigrams cannot serve.
+  one or two characters, which trigrams cannot serve. One expression per customer row, its
+  contacts' texts included (migration 0007), a condition on the row itself.
 - Elsewhere, and for a keyword holding the separator: a plain LIKE scan, with the same result.
 """
 
@@ -19,8 +20,8 @@ import contextlib
 from importlib import import_module
 
 from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import Expression, RawSQL
 
 from kehu.customers.models import Contact
 
@@ -30,10 +31,10 @@ CONTACT_TEXTS = ("name", "phone", "mobile", "email")
 # the shortest keyword that trigrams answer on their own
 TRIGRAM = 3
 
-# Must be the very expressions of the indexes (migration 0004) for PostgreSQL to use them.
+# Must be the very expression of the indexes (migration 0007) for PostgreSQL to use them;
+# ``search_contacts`` holds the customer's contacts' texts (kept by triggers).
 _PG_SEP = "E'\\x1F'"
-_PG_CUSTOMER = "(" + f" || {_PG_SEP} || ".join(CUSTOMER_TEXTS) + ")"
-_PG_CONTACT = "(" + f" || {_PG_SEP} || ".join(CONTACT_TEXTS) + ")"
+PG_TEXT_COLUMNS = (*CUSTOMER_TEXTS, "search_contacts")
 
 
 def keyword_condition(keyword: str) -> Q:
@@ -45,7 +46,7 @@ def keyword_condition(keyword: str) -> Q:
     if connection.vendor == "sqlite":
         return Q(pk__in=_sqlite_matches(keyword))
     if connection.vendor == "postgresql":
-        return Q(pk__in=_postgresql_matches(keyword))
+        return Q(PostgresKeyword(keyword))
     return _scan(keyword)
 
 
@@ -70,25 +71,33 @@ def _phrase(keyword: str) -> str:
     return '"' + keyword.replace('"', '""') + '"'
 
 
-def _pg_matches(condition: str) -> str:
-    # Only the constant expressions above are put into the text; the keyword is a parameter.
-    return (
-        f"SELECT id FROM customers_customer WHERE {condition.format(texts=_PG_CUSTOMER)}"  # noqa: S608
-        f" UNION SELECT customer_id FROM customers_contact"
-        f" WHERE {condition.format(texts=_PG_CONTACT)}"
-    )
+class PostgresKeyword(Expression):
+    """The condition "the customer row's texts (its contacts' included) contain the keyword",
+    on the row itself so that the planner can combine it with the other conditions' indexes:
+    ``ILIKE '%keyword%'`` on the trigram-indexed expression for three characters or more,
+    ``search_grams @> ARRAY[keyword]`` (every character and pair of characters, a generated
+    column with a GIN index) for one or two. The columns are those of the customer table as
+    it is named in the query being compiled (Django renames it in subqueries)."""
 
+    conditional = True
+    output_field = BooleanField()
 
-_PG_TRIGRAM_MATCHES = _pg_matches("{texts} ILIKE %s")
-# search_grams: a generated column of kehu_search_grams(texts), see migration 0004
-_PG_GRAM_MATCHES = _pg_matches("search_grams @> ARRAY[lower(%s)]")
+    def __init__(self, keyword: str):
+        super().__init__()
+        self.keyword = keyword
 
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.keyword!r})"
 
-def _postgresql_matches(keyword: str) -> RawSQL:
-    if len(keyword) >= TRIGRAM:
-        pattern = "%" + _escape_like(keyword) + "%"
-        return RawSQL(_PG_TRIGRAM_MATCHES, (pattern, pattern))  # noqa: S611 - constant text
-    return RawSQL(_PG_GRAM_MATCHES, (keyword, keyword))  # noqa: S611 - constant text
+    def get_group_by_cols(self):
+        return []
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        if len(self.keyword) >= TRIGRAM:
+            texts = f" || {_PG_SEP} || ".join(f"{table}.{c}" for c in PG_TEXT_COLUMNS)
+            return f"({texts}) ILIKE %s", ["%" + _escape_like(self.keyword) + "%"]
+        return f"{table}.search_grams @> ARRAY[lower(%s)]", [self.keyword]
 
 
 def _escape_like(text: str) -> str:

@@ -148,7 +148,10 @@ def test_keyword_keeps_to_the_data_scope(api_as, archive):
 def test_postgresql_answers_from_the_indexes(admin_user, archive, keyword):
     queryset = CustomerFilter(q=keyword).apply(customers_visible_to(admin_user))
     with connection.cursor() as cursor:
+        # a handful of rows: keep the planner from scans that only a tiny table makes cheap
         cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
         plan = queryset.explain()
-    for index in ("customers_search_customer_", "customers_search_contact_"):
-        assert index in plan, plan
+    # one index per customer, its contacts' texts included (migration 0007)
+    assert "customers_search_customer_" in plan, plan
+    assert "customers_contact" not in plan, plan

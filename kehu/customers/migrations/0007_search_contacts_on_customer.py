@@ -35,6 +35,11 @@ _CONTACTS_OF = (
 )
 
 FORWARD = [
+    # the old search objects first: the backfill below then rewrites rows without computing
+    # their grams or maintaining two GIN indexes
+    "DROP INDEX customers_search_customer_trgm",
+    "DROP INDEX customers_search_customer_grams",
+    "ALTER TABLE customers_customer DROP COLUMN search_grams",
     "ALTER TABLE customers_customer ADD COLUMN search_contacts text NOT NULL DEFAULT ''",
     f"""UPDATE customers_customer AS c SET search_contacts = s.texts
     FROM (SELECT t.customer_id, string_agg({_CONTACT_TEXTS}, {_SEP} ORDER BY t.id) AS texts
@@ -69,9 +74,6 @@ FORWARD = [
     "CREATE TRIGGER customers_search_contacts_delete AFTER DELETE ON customers_contact"
     " REFERENCING OLD TABLE AS old_rows"
     " FOR EACH STATEMENT EXECUTE FUNCTION kehu_search_contacts_refresh()",
-    "DROP INDEX customers_search_customer_trgm",
-    "DROP INDEX customers_search_customer_grams",
-    "ALTER TABLE customers_customer DROP COLUMN search_grams",
     f"CREATE INDEX customers_search_customer_trgm ON customers_customer"
     f" USING gin ({_TEXTS} gin_trgm_ops)",
     "ALTER TABLE customers_customer ADD COLUMN search_grams text[]"

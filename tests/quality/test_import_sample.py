@@ -2,6 +2,7 @@
 row refused with its line, column and reason; all or nothing; skip-errors writes the rest,
 invoices and receipts included."""
 
+import datetime
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -15,6 +16,7 @@ from kehu.customers.models import Contact, Customer
 from kehu.masterdata import models as md
 from kehu.masterdata.services import coded_item_create, customer_class_create, region_create
 from kehu.quality.importing import import_file
+from kehu.sales.aging import aging_by_customer
 from kehu.sales.balances import balances_differences
 from kehu.sales.models import Receipt, SalesInvoice, Settlement
 
@@ -77,10 +79,11 @@ def _customer_errors(report) -> dict[int, list]:
     return found
 
 
-def _without_documents(tmp_path) -> Path:
+def customers_workbook(tmp_path) -> Path:
     """The workbook without its 3,200 invoices and receipts, whose import through the sales
-    services takes a minute: imported by the skip-errors test; all or nothing with documents
-    is tests/sales/test_importing.py's."""
+    services takes a minute: what the tests of the import's interfaces read (expected.json
+    lists customer rows only). The skip-errors test below imports the whole workbook; all or
+    nothing with documents is tests/sales/test_importing.py's."""
     workbook = load_workbook(DATA / "sample_customers.xlsx")
     for name in ("销售发票", "收款单"):
         del workbook[name]
@@ -93,7 +96,7 @@ def _without_documents(tmp_path) -> Path:
 def test_all_or_nothing_refuses_every_listed_row_and_writes_nothing(
     admin_user, sample_master_data, tmp_path
 ):
-    report = import_file(_without_documents(tmp_path), actor=admin_user)
+    report = import_file(customers_workbook(tmp_path), actor=admin_user)
 
     errors = _customer_errors(report)
     assert sorted(errors) == sorted(case["line"] for case in EXPECTED)
@@ -158,6 +161,21 @@ def _assert_the_documents_are_the_workbooks(report):
     overdue = SalesInvoice.objects.filter(open_amount__gt=0, due_date__lt="2025-12-31")
     assert overdue.exists()  # the workbook's late payers show in the aging
     assert balances_differences() == []
+    # The aging of the result (issue 7): as of today each customer's buckets add up to what
+    # the workbook leaves unpaid, and its overdue buckets to its open invoices past due
+    today = datetime.date.today()
+    aging = aging_by_customer(Customer.objects.all(), today)
+    codes = dict(Customer.objects.values_list("pk", "code"))
+    assert {codes[pk]: row.open_total for pk, row in aging.items() if row.open_total} == {
+        code: amount for code, amount in unpaid.items() if amount
+    }
+    overdue_by_code = defaultdict(Decimal)
+    past_due = SalesInvoice.objects.filter(open_amount__gt=0, due_date__lt=today)
+    for code, amount in past_due.values_list("customer__code", "open_amount"):
+        overdue_by_code[code] += amount
+    assert {codes[pk]: row.overdue for pk, row in aging.items() if row.overdue} == dict(
+        overdue_by_code
+    )
 
 
 @pytest.mark.django_db

@@ -15,6 +15,7 @@ from kehu.quality.importing import import_file
 from tests.quality.test_import_sample import (  # noqa: F401 - fixtures
     DATA,
     EXPECTED,
+    customers_workbook,
     sample_master_data,
     sample_trees,
 )
@@ -36,8 +37,10 @@ def _kehu_import(*args):
 @pytest.mark.parametrize("file_name", ["sample_customers.xlsx", "sample_customers.csv"])
 def test_the_command_line_refuses_the_listed_rows_then_skips_them(tmp_path, file_name):
     report = tmp_path / "errors.csv"
+    # the workbook's invoices and receipts are test_import_sample's
+    path = customers_workbook(tmp_path) if file_name.endswith(".xlsx") else DATA / file_name
 
-    status, _out, err = _kehu_import(str(DATA / file_name), "--report", str(report))
+    status, _out, err = _kehu_import(str(path), "--report", str(report))
 
     assert status == 1 and err
     assert not Customer.objects.exists()  # all or nothing
@@ -45,7 +48,7 @@ def test_the_command_line_refuses_the_listed_rows_then_skips_them(tmp_path, file
     refused = {(int(row[1]), row[4]) for row in rows[1:] if row[0] == "customers"}
     assert refused == {(case["line"], case["code"]) for case in EXPECTED}
 
-    status, out, _err = _kehu_import(str(DATA / file_name), "--skip-errors")
+    status, out, _err = _kehu_import(str(path), "--skip-errors")
 
     assert status == 1 and "Imported" in out  # written, and the refused rows still fail it
     assert Customer.objects.count() == 200 - len(REFUSED_CODES)
@@ -59,7 +62,7 @@ def test_the_command_line_refuses_the_listed_rows_then_skips_them(tmp_path, file
 def test_the_imported_sample_exported_and_imported_again_changes_nothing(
     tmp_path, admin_user, language, file_format, encoding
 ):
-    import_file(DATA / "sample_customers.xlsx", actor=admin_user, skip_errors=True)
+    import_file(customers_workbook(tmp_path), actor=admin_user, skip_errors=True)
     assert Customer.objects.count() == 200 - len(REFUSED_CODES)
     path = tmp_path / f"export.{file_format}"
     params = exports.ExportParams(format=file_format, language=language, encoding=encoding)

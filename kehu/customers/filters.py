@@ -77,6 +77,13 @@ _SUBTREE_CODES = {
 LIST_CONDITIONS = frozenset({*_EXACT_CODES, *_SUBTREE_CODES, "tag"})
 
 
+def _ids(relation: str, condition: Q) -> list[int]:
+    """The ids of the master data rows that ``relation`` (a foreign key of Customer) refers
+    to and that meet ``condition``."""
+    model = Customer._meta.get_field(relation).related_model
+    return list(model._default_manager.filter(condition).values_list("pk", flat=True))
+
+
 def _code_list(value):
     """Codes from repeated parameters and/or comma-separated text (codes hold no comma)."""
     if value is None:
@@ -345,15 +352,22 @@ class CustomerFilter(BaseModel):
     def _apply_codes(self, queryset: QuerySet) -> QuerySet:
         if self.code:
             queryset = queryset.filter(code=self.code)
+        # Master data codes are read into ids first (small tables, one query each): a plain
+        # ``customer_class_id IN (…)`` lets PostgreSQL combine the conditions' indexes (a
+        # BitmapAnd with the keyword's), where a join to the class table could not.
         for param, lookup in _EXACT_CODES.items():
             if values := getattr(self, param):
-                queryset = queryset.filter(**{f"{lookup}__in": values})
+                relation = lookup.removesuffix("__code")
+                queryset = queryset.filter(
+                    **{f"{relation}__in": _ids(relation, Q(code__in=values))}
+                )
         for param, lookup in _SUBTREE_CODES.items():
             if values := getattr(self, param):
                 condition = Q()
                 for value in values:
-                    condition |= Q(**{lookup: value})
-                queryset = queryset.filter(condition)
+                    condition |= Q(code__startswith=value)
+                relation = lookup.removesuffix("__code__startswith")
+                queryset = queryset.filter(**{f"{relation}__in": _ids(relation, condition)})
         # Every tag named: one EXISTS each (a join per tag would repeat rows).
         through = Customer.tags.through
         for name in self.tag:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import (
     Case,
@@ -251,9 +252,14 @@ def aging_by_customer(customers: QuerySet, as_of: datetime.date) -> dict[int, Ag
     )
     sql, params = [], []
     for part in parts:
-        part_sql, part_params = part.query.sql_with_params()
+        try:
+            part_sql, part_params = part.query.sql_with_params()
+        except EmptyResultSet:  # a condition no customer can meet (a code that is not there)
+            continue
         sql.append(part_sql)
         params.extend(part_params)
+    if not sql:
+        return {}
     sums = ", ".join(f"SUM(t.{name})" for name in _COLUMNS[1:])
     query = f"SELECT t.c, {sums} FROM ({' UNION ALL '.join(sql)}) t GROUP BY t.c"  # noqa: S608 - our own SQL
     result: dict[int, Aging] = {}

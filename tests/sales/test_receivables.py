@@ -168,6 +168,16 @@ def test_the_api_applies_conditions_scope_and_paging(ledger, client):
     assert [r["code"] for r in filtered.json()["results"]] == ["A1"]
 
 
+@pytest.mark.parametrize("condition", ["class_code=99", "salesperson=NOBODY", "credit_grade=Z"])
+def test_a_code_that_is_not_there_gives_an_empty_report(ledger, client, condition):
+    api = _api(client, _admin())
+
+    response = api.get(f"/api/v1/receivables/aging?as_of={AS_OF}&{condition}")
+
+    assert response.status_code == 200, response.content
+    assert (response.json()["count"], response.json()["results"]) == (0, [])
+
+
 def test_the_api_refuses_bad_parameters_per_field(ledger, client):
     api = _api(client, _admin())
 

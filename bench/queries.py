@@ -9,9 +9,22 @@ the data (a seeded sample of customers), the first page of 50 unless said otherw
   ``COUNT_LIMIT``) and ``customer_out``, then the response schema's validation and JSON, as
   django-ninja renders it; the deep page is reached by the cursor a client following ``next``
   holds;
-- **hand SQL**: what a developer would write by hand for the same page: one SELECT with the
-  reference codes joined, the same capped COUNT, the page's tags (keyset instead of OFFSET
-  for the deep page). Its keyword condition is a plain ``LIKE`` / ``ILIKE`` over the columns.
+- **hand SQL**: what a developer who knows the schema would write by hand for the same page:
+  one SELECT with the reference codes joined, the same capped COUNT, the page's tags (keyset
+  instead of OFFSET for the deep page). Its keyword condition uses the same search indexes,
+  written out by hand: on SQLite a ``MATCH`` on the FTS5 trigram table (a phrase, or for one
+  or two characters the vocabulary's terms that start with them); on PostgreSQL ``ILIKE`` on
+  the trigram-indexed expression of the customer row, or ``search_grams @> ARRAY[...]`` for one
+  or two characters. (A plain ``LIKE`` scan over the columns takes 30–40 s at a million
+  customers: a comparison with it would say nothing.) That the indexes find exactly the rows
+  a scan finds is asserted by the search tests (tests/customers/test_search*.py).
+
+The target is two things: the API's page (everything above, wall clock) within 50 ms at p95,
+and **the SQL the service sends** within 1.5× the hand SQL: the statements the API's code
+executed for the case (recorded with ``connection.execute_wrapper``) are replayed as they are,
+every row fetched, and timed against the hand SQL (also every row fetched). The first says
+what a user waits for; the second whether the ORM's queries are as good as hand-written ones —
+building model instances and JSON is Python work the hand SQL does not do at all.
 
 The keyword means what SPEC §3 says it matches: code, name, short name, mnemonic, the
 customer's phones and email, and its contacts' names, phones and emails. Where the API's
@@ -34,8 +47,8 @@ from kehu.core.api.pagination import (
 )
 from kehu.customers import fields, selectors
 from kehu.customers.filters import CustomerFilter
-from kehu.customers.models import Contact, Customer
-from kehu.customers.schemas import CustomerOut, customer_out
+from kehu.customers.models import Customer
+from kehu.customers.schemas import CUSTOMER_OUT_COLUMNS, CustomerOut, customer_out
 from kehu.masterdata.models import CustomerClass
 
 PAGE_SIZE = 50
@@ -45,7 +58,9 @@ RATIO_TARGET = 1.5
 SAMPLE = 400  # customers the keywords are drawn from
 # SPEC §3: what a keyword matches
 KEYWORD_COLUMNS = ("code", "name", "short_name", "mnemonic", "phone", "mobile", "email")
-CONTACT_KEYWORD_COLUMNS = ("name", "phone", "mobile", "email")
+# PostgreSQL: the columns of the trigram-indexed expression (migration customers/0007), the
+# contacts' texts kept on the customer row in ``search_contacts``
+PG_SEARCH_COLUMNS = (*KEYWORD_COLUMNS, "search_contacts")
 SORT_COLUMNS = {"code": "c.code", "name": "c.name", "credit_limit": "c.credit_limit"}
 
 
@@ -145,7 +160,7 @@ def _api_data(user, case: Case) -> dict:
     """The page's data as the list operation returns it (a deep page reached by its
     cursor)."""
     filters = CustomerFilter(**case.params)
-    queryset = filters.apply(selectors.customer_list(user))
+    queryset = filters.apply(selectors.customer_list(user)).only(*CUSTOMER_OUT_COLUMNS)
     query = {**case.params, "page_size": PAGE_SIZE}
     if case.cursor:
         query["cursor"] = case.cursor
@@ -164,27 +179,57 @@ def api_page(user, case: Case) -> tuple[int, list[str]]:
     return data["count"], [row["code"] for row in data["results"]]
 
 
+def service_statements(user, case: Case) -> list[tuple[str, object]]:
+    """The SQL statements (and parameters) that the API's code runs for ``case``."""
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        _api_data(user, case)
+    return statements
+
+
+def replay(statements: list[tuple[str, object]]) -> None:
+    """The service's statements again, as they were, every row fetched."""
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+
 # ── the hand-written way ──────────────────────────────────────────────────────────────────
-
-
-def _like() -> str:
-    return "ILIKE" if connection.vendor == "postgresql" else "LIKE"
 
 
 def _where(params: dict) -> tuple[list[str], list]:
     """Conditions on ``c`` (the customer table) for the shapes' parameters."""
     conditions, args = [], []
-    like = _like()
     classes = CustomerClass._meta.db_table
     if params.get("q"):
-        pattern = f"%{params['q']}%"
-        own = [f"c.{column} {like} %s" for column in KEYWORD_COLUMNS]
-        contact = " OR ".join(f"k.{column} {like} %s" for column in CONTACT_KEYWORD_COLUMNS)
-        conditions.append(
-            f"({' OR '.join(own)} OR c.id IN (SELECT k.customer_id FROM "
-            f"{Contact._meta.db_table} k WHERE {contact}))"
-        )
-        args += [pattern] * (len(KEYWORD_COLUMNS) + len(CONTACT_KEYWORD_COLUMNS))
+        keyword = params["q"]
+        escaped = keyword.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        if connection.vendor == "sqlite" and len(keyword) >= 3:
+            conditions.append(
+                "c.id IN (SELECT rowid FROM customers_search WHERE customers_search MATCH %s)"
+            )
+            args.append('"' + keyword.replace('"', '""') + '"')
+        elif connection.vendor == "sqlite":
+            conditions.append(
+                "c.id IN (SELECT rowid FROM customers_search WHERE customers_search MATCH"
+                " (SELECT coalesce(group_concat('\"' || replace(term, '\"', '\"\"') || '\"',"
+                " ' OR '), '\"\"') FROM customers_search_terms"
+                " WHERE term >= %s AND term <= %s))"
+            )
+            args += [keyword.lower(), keyword.lower() + chr(0x10FFFF)]
+        elif len(keyword) >= 3:
+            texts = " || E'\\x1F' || ".join(f"c.{column}" for column in PG_SEARCH_COLUMNS)
+            conditions.append(f"({texts}) ILIKE %s")
+            args.append(f"%{escaped}%")
+        else:
+            conditions.append("c.search_grams @> ARRAY[lower(%s)]")
+            args.append(keyword)
     if params.get("class_code"):
         conditions.append(f"c.customer_class_id IN (SELECT id FROM {classes} WHERE code LIKE %s)")
         args.append(params["class_code"] + "%")
@@ -263,17 +308,21 @@ def run(context) -> list[Result]:
         api_page(user, cases[0])  # warm the caches and the connection
         hand_page(cases[0])
         api_ms, hand_ms, api_cpu, hand_cpu, counts, differ = [], [], [], [], [], 0
+        sql_ms, statements = [], []
         for case in cases:
             elapsed, cpu, (count, api_codes) = timed(lambda case=case: api_page(user, case))
             api_ms.append(elapsed)
             api_cpu.append(cpu)
+            recorded = service_statements(user, case)
+            statements.append(len(recorded))
+            sql_ms.append(timed(lambda recorded=recorded: replay(recorded))[0])
             elapsed, cpu, (_count, hand_codes) = timed(lambda case=case: hand_page(case))
             hand_ms.append(elapsed)
             hand_cpu.append(cpu)
             counts.append(count)
             differ += api_codes != hand_codes
-        api, hand = Timing(api_ms), Timing(hand_ms)
-        ratio = api.p95 / hand.p95 if hand.p95 else None
+        api, hand, sql = Timing(api_ms), Timing(hand_ms), Timing(sql_ms)
+        ratio = sql.p95 / hand.p95 if hand.p95 else None
         passed = api.p95 <= P95_TARGET_MS and ratio is not None and ratio <= RATIO_TARGET
         results.append(
             Result(
@@ -281,11 +330,14 @@ def run(context) -> list[Result]:
                 name=name,
                 value=round(api.p95, 1),
                 unit="ms (p95)",
-                target=f"p95 ≤ {P95_TARGET_MS:g} ms and ≤ {RATIO_TARGET:g}× hand SQL",
+                target=(f"p95 ≤ {P95_TARGET_MS:g} ms; its SQL ≤ {RATIO_TARGET:g}× the hand SQL"),
                 passed=passed,
                 details={
                     "api_p50": round(api.p50, 1),
                     "api_p95": round(api.p95, 1),
+                    "sql_p50": round(sql.p50, 1),
+                    "sql_p95": round(sql.p95, 1),
+                    "statements": sorted(statements)[len(statements) // 2],
                     "hand_p50": round(hand.p50, 1),
                     "hand_p95": round(hand.p95, 1),
                     "ratio_p95": round(ratio, 2) if ratio is not None else None,

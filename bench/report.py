@@ -70,24 +70,29 @@ def render(results: list[dict], *, scale: int, command: str, when, machine: dict
         lines += [
             "## Customer list queries (first page of 50; p50 / p95 in ms)",
             "",
-            "| shape | database | rows | API p50 | API p95 | hand SQL p50 | hand SQL p95 "
-            "| API / hand (p95) | CPU p50 API / hand | target | note |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            "| shape | database | rows | API p50 | API p95 | its SQL p50 / p95 (statements) "
+            "| hand SQL p50 | hand SQL p95 | its SQL / hand (p95) | CPU p50 API / hand "
+            "| target | note |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for r in queries:
             d = r["details"]
             lines.append(
                 f"| {r['name']} | {r['database']} | {_number(d['median_rows'])} "
-                f"| {d['api_p50']} | {d['api_p95']} | {d['hand_p50']} | {d['hand_p95']} "
+                f"| {d['api_p50']} | {d['api_p95']} "
+                f"| {d['sql_p50']} / {d['sql_p95']} ({d['statements']}) "
+                f"| {d['hand_p50']} | {d['hand_p95']} "
                 f"| {d['ratio_p95']}× | {d['api_cpu_p50']} / {d['hand_cpu_p50']} "
                 f"| {_mark(r['passed'])} | {r['note']} |"
             )
         lines += [
             "",
-            "Target: p95 ≤ 50 ms and ≤ 1.5× the hand-written SQL. Rows: the median count of "
-            "matching customers. CPU: milliseconds of this process's CPU time (on SQLite the "
-            "query's work too; on PostgreSQL only the client's), which a busy machine inflates "
-            "less than the wall clock. Parameters of the first repetition:",
+            "Target: the API's page p95 ≤ 50 ms, and the SQL it sends (its statements "
+            "replayed as they are, every row fetched) ≤ 1.5× the hand-written SQL at p95. "
+            "Rows: the median count of matching customers. CPU: milliseconds of this "
+            "process's CPU time (on SQLite the query's work too; on PostgreSQL only the "
+            "client's), which a busy machine inflates less than the wall clock. Parameters "
+            "of the first repetition:",
             "",
         ]
         seen = set()

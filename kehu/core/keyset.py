@@ -244,6 +244,7 @@ def _rows(queryset: QuerySet, ids: list) -> list:
         return []
     fetch = queryset.model._base_manager.filter(pk__in=ids)
     fetch.query.select_related = queryset.query.select_related
+    fetch.query.deferred_loading = queryset.query.deferred_loading  # only() / defer()
     fetch = fetch.prefetch_related(*queryset._prefetch_related_lookups)
     by_pk = {row.pk: row for row in fetch}
     return [by_pk[pk] for pk in ids if pk in by_pk]

@@ -38,6 +38,7 @@ from kehu.customers.schemas import (
     CHILD_INPUTS,
     CHILD_OUTPUTS,
     CHILD_PATCHES,
+    CUSTOMER_OUT_COLUMNS,
     CustomerDetailOut,
     CustomerIn,
     CustomerOut,
@@ -190,7 +191,7 @@ def customer_list(
 ):
     filters, _query = _conditions(request, saved)
     queryset = filters.apply(selectors.customer_list(request.user))
-    return cursor_paginate(request, queryset, page, customer_out)
+    return cursor_paginate(request, queryset.only(*CUSTOMER_OUT_COLUMNS), page, customer_out)
 
 
 @customers.post(

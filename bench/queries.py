@@ -6,7 +6,7 @@ the data (a seeded sample of customers), the first page of 50 unless said otherw
 - **API**: exactly what ``GET /api/v1/customers`` does for a page —
   ``CustomerFilter(...).apply(selectors.customer_list(user))`` through ``cursor_paginate`` (the
   page's ids, then its rows with the joins and the tags' prefetch, the COUNT that stops at
-  ``COUNT_LIMIT``) and ``customer_out``, then the response schema's validation and JSON, as
+  ``COUNT_LIMIT``) and ``customer_rows_out``, then the response schema's validation and JSON, as
   django-ninja renders it; the deep page is reached by the cursor a client following ``next``
   holds;
 - **hand SQL**: what a developer who knows the schema would write by hand for the same page:
@@ -48,7 +48,7 @@ from kehu.core.api.pagination import (
 from kehu.customers import fields, selectors
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Customer
-from kehu.customers.schemas import CUSTOMER_OUT_COLUMNS, CustomerOut, customer_out
+from kehu.customers.schemas import CUSTOMER_ROW_VALUES, CustomerOut, customer_rows_out
 from kehu.masterdata.models import CustomerClass
 
 PAGE_SIZE = 50
@@ -160,7 +160,7 @@ def _api_data(user, case: Case) -> dict:
     """The page's data as the list operation returns it (a deep page reached by its
     cursor)."""
     filters = CustomerFilter(**case.params)
-    queryset = filters.apply(selectors.customer_list(user)).only(*CUSTOMER_OUT_COLUMNS)
+    queryset = filters.apply(selectors.customer_list(user))
     query = {**case.params, "page_size": PAGE_SIZE}
     if case.cursor:
         query["cursor"] = case.cursor
@@ -169,7 +169,9 @@ def _api_data(user, case: Case) -> dict:
     request = RequestFactory().get("/api/v1/customers", query, HTTP_HOST="127.0.0.1")
     request.user = user
     params = CursorPageParams(page=case.page, page_size=PAGE_SIZE, cursor=case.cursor)
-    return cursor_paginate(request, queryset, params, customer_out)
+    return cursor_paginate(
+        request, queryset, params, values=CUSTOMER_ROW_VALUES, serialize_rows=customer_rows_out
+    )
 
 
 def api_page(user, case: Case) -> tuple[int, list[str]]:

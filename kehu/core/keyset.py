@@ -164,6 +164,9 @@ def cursor_at(row, keys: list[SortKey], direction: str) -> Cursor:
     """The position of ``row``: the rows after it (``next``) or before it (``previous``)."""
     values = []
     for key in keys:
+        if isinstance(row, dict):  # a values() row holds every sort key (``_rows``)
+            values.append(row[key.path])
+            continue
         value = row
         for part in key.path.split("__"):
             value = None if value is None else getattr(value, part)
@@ -171,12 +174,14 @@ def cursor_at(row, keys: list[SortKey], direction: str) -> Cursor:
     return Cursor(tuple(key.label for key in keys), direction, tuple(values))
 
 
-def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, size: int):
+def window_at_cursor(
+    queryset: QuerySet, keys: list[SortKey], cursor: Cursor, size: int, values=None
+):
     """The ``size`` rows after or before ``cursor``; reading ``size + 1`` ids tells whether
-    a further page exists."""
+    a further page exists. With ``values`` (field names) the rows are dicts (``_rows``)."""
     if cursor.direction == FORWARD:
         ids = _ids(queryset.filter(_beyond(keys, cursor.values, after=True)), keys, size + 1)
-        rows = _rows(queryset, ids[:size])
+        rows = _rows(queryset, ids[:size], keys, values)
         return Window(
             rows,
             next=cursor_at(rows[-1], keys, FORWARD) if len(ids) > size and rows else None,
@@ -185,7 +190,7 @@ def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, si
     if cursor.values is not None:
         queryset = queryset.filter(_beyond(keys, cursor.values, after=False))
     ids = _ids(queryset.reverse(), keys, size + 1)
-    rows = _rows(queryset, ids[:size][::-1])
+    rows = _rows(queryset, ids[:size][::-1], keys, values)
     return Window(
         rows,
         next=cursor_at(rows[-1], keys, FORWARD) if rows and cursor.values is not None else None,
@@ -193,12 +198,13 @@ def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, si
     )
 
 
-def window_at_offset(queryset: QuerySet, keys: list[SortKey], offset: int, size: int):
+def window_at_offset(queryset: QuerySet, keys: list[SortKey], offset: int, size: int, values=None):
     """The ``size`` rows from ``offset`` (page numbers), with cursors to go on from there;
-    reading ``size + 1`` ids tells whether a further page exists (no count needed)."""
+    reading ``size + 1`` ids tells whether a further page exists (no count needed). With
+    ``values`` (field names) the rows are dicts (``_rows``)."""
     # beyond what a 64-bit OFFSET holds there are no rows (and the database would refuse it)
     ids = _ids(queryset, keys, size + 1, offset) if offset + size < 2**63 else []
-    rows = _rows(queryset, ids[:size])
+    rows = _rows(queryset, ids[:size], keys, values)
     return Window(
         rows,
         next=cursor_at(rows[-1], keys, FORWARD) if rows and len(ids) > size else None,
@@ -234,8 +240,10 @@ def _plain(key: SortKey):
     return F(key.path).desc() if key.descending else F(key.path).asc()
 
 
-def _rows(queryset: QuerySet, ids: list) -> list:
-    """The rows ``ids``, in that order, with the related rows ``queryset`` asks for.
+def _rows(queryset: QuerySet, ids: list, keys: list[SortKey], values=None) -> list:
+    """The rows ``ids``, in that order, with the related rows ``queryset`` asks for; with
+    ``values`` (field names, lookups across relations allowed) dicts of those values and of
+    the sort keys — no model instances, for pages that only serialise their rows.
 
     Read by primary key on their own: in one query with the page's conditions, PostgreSQL
     joins every related table to every matching customer before it sorts (a dozen joins is
@@ -243,6 +251,11 @@ def _rows(queryset: QuerySet, ids: list) -> list:
     if not ids:
         return []
     fetch = queryset.model._base_manager.filter(pk__in=ids)
+    if values:
+        names = [*values, *(k.path for k in keys if k.path not in values)]
+        pk = keys[-1].path  # sort_keys: the ordering ends with the primary key
+        by_pk = {row[pk]: row for row in fetch.values(*names)}
+        return [by_pk[pk] for pk in ids if pk in by_pk]
     fetch.query.select_related = queryset.query.select_related
     fetch.query.deferred_loading = queryset.query.deferred_loading  # only() / defer()
     fetch = fetch.prefetch_related(*queryset._prefetch_related_lookups)

@@ -38,7 +38,7 @@ from kehu.customers.schemas import (
     CHILD_INPUTS,
     CHILD_OUTPUTS,
     CHILD_PATCHES,
-    CUSTOMER_OUT_COLUMNS,
+    CUSTOMER_ROW_VALUES,
     CustomerDetailOut,
     CustomerIn,
     CustomerOut,
@@ -51,7 +51,7 @@ from kehu.customers.schemas import (
     UserFieldOut,
     UserFieldPatch,
     customer_detail_out,
-    customer_out,
+    customer_rows_out,
 )
 from kehu.customers.services import saved_queries as saved_query_services
 from kehu.customers.services.children import CHILD_KINDS
@@ -191,7 +191,9 @@ def customer_list(
 ):
     filters, _query = _conditions(request, saved)
     queryset = filters.apply(selectors.customer_list(request.user))
-    return cursor_paginate(request, queryset.only(*CUSTOMER_OUT_COLUMNS), page, customer_out)
+    return cursor_paginate(
+        request, queryset, page, values=CUSTOMER_ROW_VALUES, serialize_rows=customer_rows_out
+    )
 
 
 @customers.post(

@@ -39,6 +39,7 @@ from kehu.customers.models import (
     Customer,
     DeliveryAddress,
     QualificationDocument,
+    Tag,
     UserField,
 )
 from kehu.customers.services.customers import MAX_TAGS, TAG_MAX
@@ -365,15 +366,40 @@ _OWN_OUTPUT = tuple(
 )
 
 
-# The columns ``customer_out`` reads, for ``QuerySet.only``: of each related row its code (or
-# user name) alone — a list page builds 14 model instances a customer, and converting the
-# related rows' every column cost more than the query itself.
-CUSTOMER_OUT_COLUMNS = (
-    *(field.name for field in Customer._meta.concrete_fields),
+# A list page of the API reads its customers as ``values()`` rows (``CUSTOMER_ROW_VALUES``):
+# building 14 model instances a customer (it and its related rows) cost more CPU than the
+# page's queries. ``customer_rows_out`` gives exactly what ``customer_out`` gives.
+_ROW_OWN = tuple(name for name in _OWN_OUTPUT if name != "is_active")
+CUSTOMER_ROW_VALUES = (
+    *_ROW_OWN,
+    "deactivated_on",
     *(f"{model_field}__code" for model_field, _model in fields.REFERENCE_FIELDS.values()),
     "created_by__username",
     "updated_by__username",
 )
+
+
+def customer_rows_out(rows: list[dict]) -> list[dict]:
+    """``customer_out`` of ``values(*CUSTOMER_ROW_VALUES)`` rows; their tags in one query."""
+    tags: dict[int, list[str]] = {}
+    through = Customer.tags.through
+    for customer_id, name in (
+        through.objects.filter(customer_id__in=[row["id"] for row in rows])
+        .order_by(*(f"tag__{key}" for key in Tag._meta.ordering), "tag_id")
+        .values_list("customer_id", "tag__name")
+    ):
+        tags.setdefault(customer_id, []).append(name)
+    results = []
+    for row in rows:
+        data = {name: row[name] for name in _ROW_OWN}
+        data["is_active"] = row["deactivated_on"] is None
+        for name, (model_field, _model) in fields.REFERENCE_FIELDS.items():
+            data[name] = row[f"{model_field}__code"]
+        data["created_by"] = row["created_by__username"]
+        data["updated_by"] = row["updated_by__username"]
+        data["tags"] = tags.get(row["id"], [])
+        results.append(data)
+    return results
 
 
 def customer_out(customer: Customer) -> dict:

@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from kehu.customers.models import Customer
-from kehu.masterdata.models import Industry
+from kehu.masterdata.models import Department, Industry, Salesperson
+from kehu.masterdata.services import coded_item_create
 from tests import factories
 from tests.api.asserts import assert_error
 from tests.http import if_match
@@ -475,3 +476,47 @@ def test_tags_are_listed(api, masterdata):
     names = [t["name"] for t in api.get("/api/v1/tags").json()["results"]]
     assert sorted(names) == sorted(["华东", "重点"])
     assert [t["name"] for t in api.get("/api/v1/tags?q=华").json()["results"]] == ["华东"]
+
+
+def test_a_list_row_says_what_the_detail_says(api, masterdata):
+    """The list builds its rows from plain values, the detail from model instances: every
+    field of the list row equals the detail's (references, users, tags, user fields...)."""
+    coded_item_create(Department, actor=None, data={"code": "D1", "name": "一部"})
+    coded_item_create(Salesperson, actor=None, data={"code": "S1", "name": "王五"})
+    head = api.post(
+        CUSTOMERS,
+        full_customer(
+            code="HEAD",
+            name="北京远山总部有限公司",
+            short_name="远山",
+            credit_code="",
+            phone="010-87654321",
+            email="hq@yuanshan.example.com",
+            contacts=[],
+        ),
+    )
+    assert head.status_code == 201, head.json()
+    created = api.post(
+        CUSTOMERS,
+        full_customer(
+            parent_code="HEAD",
+            department="D1",
+            salesperson="S1",
+            founded_on="2001-02-03",
+            registered_capital="1000000.50",
+            registered_capital_currency="CNY",
+            employees=120,
+            tags=["重点", "华东", "A级"],
+        ),
+    ).json()
+    deactivated = api.post(f"{CUSTOMERS}/{created['id']}/deactivate", {})
+    assert deactivated.status_code == 200, deactivated.json()
+    detail = api.get(f"{CUSTOMERS}/{created['id']}").json()
+    rows = {row["code"]: row for row in api.get(f"{CUSTOMERS}?status=all").json()["results"]}
+
+    row = rows["C001"]
+    assert set(row) <= set(detail)
+    assert row == {name: detail[name] for name in row}
+    assert row["parent_code"] == "HEAD" and row["salesperson"] == "S1"
+    assert row["tags"] == sorted(["重点", "华东", "A级"])
+    assert rows["HEAD"]["parent_code"] is None and rows["HEAD"]["tags"] == ["华东", "重点"]

@@ -56,6 +56,15 @@ def _sqlite_matches(keyword: str) -> RawSQL:
             "SELECT rowid FROM customers_search WHERE customers_search MATCH %s",
             (_phrase(keyword),),
         )
+    if keyword.isalnum():
+        # one token of the grams table (migration customers/0008): every letter or digit of
+        # a text and every pair of adjacent ones is a word of the document
+        return RawSQL(
+            "SELECT rowid FROM customers_grams WHERE customers_grams MATCH %s",
+            (_phrase(keyword.lower()),),
+        )
+    # Punctuation (not a word character for the grams' tokenizer): the trigrams that start
+    # with the keyword, from the trigram table's vocabulary.
     # The trigram tokenizer folds case, so its vocabulary is in lower case. The upper bound
     # is the keyword followed by the last code point: every term that starts with it.
     return RawSQL(
@@ -114,6 +123,38 @@ def _scan(keyword: str) -> Q:
     return own
 
 
+# -- one- and two-character keywords on SQLite -------------------------------------------------
+
+
+def search_grams(document: str | None) -> str:
+    """The words of a customer's grams document (SQLite, migration customers/0008): every
+    letter or digit of each text, in lower case, and every pair of adjacent ones, once each,
+    separated by spaces; nothing spans two texts (the separator) or punctuation. The SQL
+    function ``kehu_search_grams`` of every SQLite connection (the triggers call it)."""
+    if not document:
+        return ""
+    words: dict[str, None] = {}
+    for text in document.lower().split(SEPARATOR):
+        previous = ""
+        for char in text:
+            if char.isalnum():
+                words[char] = None
+                if previous:
+                    words[previous + char] = None
+                previous = char
+            else:
+                previous = ""
+    return " ".join(words)
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """``connection_created``: the SQL functions that the search triggers of SQLite call."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "kehu_search_grams", 1, search_grams, deterministic=True
+        )
+
+
 # -- bulk writes on SQLite ------------------------------------------------------------------------
 
 TRIGGER_PREFIX = "customers_search_"
@@ -169,13 +210,15 @@ def search_reindex(ids) -> None:
         return
     document = import_module("kehu.customers.migrations.0005_keyword_search_indexes")._DOCUMENT
     ordered = sorted(ids)
+    tables = (("customers_search", document), ("customers_grams", f"kehu_search_grams({document})"))
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), REINDEX_CHUNK):
             chunk = ordered[start : start + REINDEX_CHUNK]
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM customers_search WHERE rowid IN ({marks})", chunk)  # noqa: S608
-            cursor.execute(
-                f"INSERT INTO customers_search (rowid, document) SELECT c.id, {document}"  # noqa: S608 - the migration's constant expression
-                f" FROM customers_customer AS c WHERE c.id IN ({marks})",
-                chunk,
-            )
+            for table, expression in tables:
+                cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({marks})", chunk)  # noqa: S608
+                cursor.execute(
+                    f"INSERT INTO {table} (rowid, document) SELECT c.id, {expression}"  # noqa: S608 - the migrations' constant expressions
+                    f" FROM customers_customer AS c WHERE c.id IN ({marks})",
+                    chunk,
+                )

@@ -155,3 +155,24 @@ def test_postgresql_answers_from_the_indexes(admin_user, archive, keyword):
     # one index per customer, its contacts' texts included (migration 0007)
     assert "customers_search_customer_" in plan, plan
     assert "customers_contact" not in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's grams table")
+def test_short_keywords_are_one_word_of_the_grams_table(archive):
+    """A keyword of one or two letters or digits is looked up as one word of the grams
+    document (migration 0008), not as the OR of every trigram that starts with it."""
+    from kehu.customers.search import search_grams
+
+    assert search_grams("泰安-A1\x1f\x1f王x") == "泰 安 泰安 a 1 a1 王 x 王x"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT document FROM customers_grams WHERE rowid ="
+            " (SELECT id FROM customers_customer WHERE code = 'SY')"
+        )
+        words = cursor.fetchone()[0].split()
+    assert {"泰", "泰山", "石业", "11", "sy"} <= set(words)
+    assert "司王" not in words and "业公" in words
+    queryset = CustomerFilter(q="泰山").apply(Customer.objects.all())
+    sql, params = queryset.query.sql_with_params()
+    assert "customers_grams" in sql and '"泰山"' in params
+    assert list(queryset.values_list("code", flat=True)) == ["SY"]

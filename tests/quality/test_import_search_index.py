@@ -22,16 +22,26 @@ pytestmark = [
 
 
 def _index() -> list[tuple]:
+    """Both search tables: the trigram documents and the grams documents (0005, 0008)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT rowid, document FROM customers_search ORDER BY rowid")
-        return cursor.fetchall()
+        cursor.execute(
+            "SELECT s.rowid, s.document, g.document FROM customers_search AS s"
+            " LEFT JOIN customers_grams AS g ON g.rowid = s.rowid ORDER BY s.rowid"
+        )
+        rows = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM customers_grams")
+        assert cursor.fetchone()[0] == len(rows)
+        return rows
 
 
 def _expected() -> list[tuple]:
-    """The documents the triggers maintain: migration 0005's expression over every customer."""
+    """The documents the triggers maintain: the migrations' expressions over every customer."""
     document = import_module("kehu.customers.migrations.0005_keyword_search_indexes")._DOCUMENT
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT c.id, {document} FROM customers_customer AS c ORDER BY c.id")  # noqa: S608
+        cursor.execute(
+            f"SELECT c.id, {document}, kehu_search_grams({document})"  # noqa: S608
+            " FROM customers_customer AS c ORDER BY c.id"
+        )
         return cursor.fetchall()
 
 

@@ -33,7 +33,8 @@ _DAY = {
     "postgresql": "({} - DATE '1970-01-01')",
 }
 
-# The raw values of kehu.evaluation.indicators, by hand. Parameters: as_of (6 times), start of
+# The raw values of kehu.evaluation.indicators, by hand (differences of sums rounded to the
+# cent, as the ORM's decimals are: SQLite sums decimals as floats). Parameters: as_of (6 times), start of
 # the last 12 months, start of the 12 before, the doubtful due date (180 days before as_of).
 BARE_SQL = """
 WITH inv AS (
@@ -71,9 +72,9 @@ WITH inv AS (
   FROM sales_receipt WHERE status = 'posted' AND date <= %(as_of)s
   GROUP BY customer_id
 ), open_ AS (
-  SELECT inv.customer_id, inv.invoiced - COALESCE(sett.settled, 0) AS open_amount,
-    inv.due_amount - COALESCE(sett.settled_due, 0) AS overdue_open,
-    inv.doubtful_amount - COALESCE(sett.settled_doubtful, 0) AS doubtful_open
+  SELECT inv.customer_id, ROUND(inv.invoiced - COALESCE(sett.settled, 0), 2) AS open_amount,
+    ROUND(inv.due_amount - COALESCE(sett.settled_due, 0), 2) AS overdue_open,
+    ROUND(inv.doubtful_amount - COALESCE(sett.settled_doubtful, 0), 2) AS doubtful_open
   FROM inv LEFT JOIN sett ON sett.customer_id = inv.customer_id
 )
 SELECT c.id,
@@ -94,8 +95,8 @@ SELECT c.id,
   CASE WHEN open_.open_amount > 0 THEN open_.doubtful_open * 100.0 / open_.open_amount
     WHEN inv.customer_id IS NOT NULL THEN 0 END AS doubtful_share,
   CASE WHEN c.credit_limit <> 0 THEN
-    (CASE WHEN COALESCE(inv.invoiced, 0) - COALESCE(rec.received, 0) > 0
-      THEN COALESCE(inv.invoiced, 0) - COALESCE(rec.received, 0) ELSE 0 END)
+    (CASE WHEN ROUND(COALESCE(inv.invoiced, 0) - COALESCE(rec.received, 0), 2) > 0
+      THEN ROUND(COALESCE(inv.invoiced, 0) - COALESCE(rec.received, 0), 2) ELSE 0 END)
     * 100.0 / c.credit_limit END AS credit_use
 FROM customers_customer c
 LEFT JOIN inv ON inv.customer_id = c.id

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -92,8 +92,12 @@ class _Scorer:
     customer is a few dictionary look-ups.
     """
 
-    def __init__(self, version: ScorecardVersion):
+    def __init__(self, version: ScorecardVersion, *, stored=None):
         self.version = version
+        # How a number goes into the indicator rows: SQLite stores its "decimal" columns as
+        # REAL whatever it is given, and takes a float for less than the text of a Decimal
+        # (converted once per distinct value here, not once per row).
+        self.stored = stored or (lambda value: value)
         self.neutral = version.insufficient_data == InsufficientData.NEUTRAL
         self.dimensions = list(version.dimensions.all())
         indicators = list(version.indicators.select_related("dimension"))
@@ -132,9 +136,9 @@ class _Scorer:
         self._total_memo: dict[tuple, tuple] = {}
         self._total_patterns: dict[tuple, tuple] = {}
 
-    def _scored(self, indicator: Indicator, key) -> tuple[Decimal | None, Decimal | None, str]:
-        """(raw, score, explanation) of an indicator's raw value, or of a manual indicator's
-        (rating, rated on)."""
+    def _scored(self, indicator: Indicator, key) -> tuple:
+        """(indicator id, raw as stored, score, score as stored, explanation) of an indicator's
+        raw value, or of a manual indicator's (rating, rated on)."""
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
             raw, text = None, self.no_rating if manual else self.titles[indicator.pk]
@@ -150,11 +154,19 @@ class _Scorer:
             explanation = f"{text} → {_fmt(score)}"
         else:
             explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
-        return raw, score, explanation[:300]
+        stored = self.stored
+        return (
+            indicator.pk,
+            None if raw is None else stored(raw),
+            score,
+            None if score is None else stored(score),
+            explanation[:300],
+        )
 
     def _average(self, weights: list, patterns: dict, scores: tuple) -> tuple:
-        """``weighted_average`` of ``scores`` (with ``weights``), the effective weights read
-        from ``patterns`` by which scores are missing: the same numbers, fewer steps."""
+        """``weighted_average`` of ``scores`` (with ``weights``), the effective weights (as
+        stored) read from ``patterns`` by which scores are missing: the same numbers, fewer
+        steps."""
         missing = tuple(score is None for score in scores)
         known = patterns.get(missing)
         if known is None:
@@ -165,6 +177,7 @@ class _Scorer:
                 ],
                 neutral=self.neutral,
             )
+            shares = [self.stored(share) for share in shares]
             counted = sum(
                 (w for gap, w in zip(missing, weights, strict=True) if self.neutral or not gap),
                 ZERO,
@@ -203,7 +216,7 @@ class _Scorer:
                     key = computed.get(name)
                 found = indicator_memo.get(key)
                 if found is None:
-                    found = indicator_memo[key] = (indicator.pk, *self._scored(indicator, key))
+                    found = indicator_memo[key] = self._scored(indicator, key)
                 scored.append(found)
             scores = tuple([item[2] for item in scored])
             average = memo.get(scores)
@@ -212,7 +225,7 @@ class _Scorer:
             value, shares = average
             rows += [
                 (pk, raw, score, share, explanation)
-                for (pk, raw, score, explanation), share in zip(scored, shares, strict=True)
+                for (pk, raw, _score, score, explanation), share in zip(scored, shares, strict=True)
             ]
             values[dim_key] = value
         dims = tuple([values[dim.key] for dim in self.dimensions])
@@ -258,7 +271,8 @@ def evaluation_run(
             started_by=actor if getattr(actor, "pk", None) else None,
         )
         facts = facts_computed(customers, as_of)
-        _results_write(run, _Scorer(version), facts, progress)
+        stored = float if connection.vendor == "sqlite" else None
+        _results_write(run, _Scorer(version, stored=stored), facts, progress)
         run.status = RunStatus.SUCCEEDED
         run.customer_count = len(facts)
         run.finished_at = timezone.now()

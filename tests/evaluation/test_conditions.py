@@ -191,6 +191,10 @@ def test_the_list_page_offers_the_conditions_and_shows_them_as_chips(evaluated):
     assert 'name="evaluation_total_min"' in page and 'name="abc_class"' in page
     chips = re.findall(r'<span class="chip-label">([^<]+):</span> ([^<]+?)\s*<a', page)
     assert set(chips) == {("Evaluation grade", "D"), ("RFM segment", "hibernating")}
+    # a grade that the latest run's scorecard has not stays chosen (and finds nobody)
+    page = web.get(f"{LIST}?evaluation_grade=AAA").content.decode()
+    assert '<option value="AAA" selected>' in page
+    assert not re.findall(r'<td class="code">([^<]+)</td>', page)
 
 
 def test_a_saved_query_and_the_cli_export_keep_the_conditions(evaluated, api, tmp_path):

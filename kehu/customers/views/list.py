@@ -464,7 +464,9 @@ def evaluation_choices(filters: CustomerFilter) -> list[CodeChoice]:
         ) % {"id": run["pk"], "date": run["as_of"].isoformat()}
 
     def choice(name, options):
-        chosen = set(getattr(filters, name))
+        chosen = list(getattr(filters, name))
+        # a value chosen that is not offered (a grade of an older scorecard) stays chosen
+        options = list(options) + [(v, v) for v in chosen if v not in {o for o, _t in options}]
         return CodeChoice(name, FILTER_LABELS[name], [(v, str(t), v in chosen) for v, t in options])
 
     grades = choice("evaluation_grade", [(grade, grade) for grade in grade_names()])

@@ -3,7 +3,6 @@
 A module is a function ``run(context) -> list[bench.measure.Result]`` (named here as
 ``"module:function"``, imported only in the worker, where Django is set up), called in a
 process set up for one scratch database that holds ``context.scale`` generated customers.
-Later issues add theirs here (e.g. evaluation runs over the documents ``sales`` loads).
 """
 
 from importlib import import_module
@@ -16,6 +15,8 @@ MODULES = {
     # documents in bulk, check-balances' recomputation; the aging goes here too (bench/sales.py)
     "sales": "bench.sales:run",
     "aging": "bench.aging:run",
+    # a full evaluation run over the sales documents (loaded like ``sales`` when absent)
+    "evaluation": "bench.evaluation:run",
 }
 
 

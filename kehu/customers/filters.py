@@ -10,6 +10,9 @@ Conditions combine with AND. Within one condition:
 - ``tag`` may be given several times: a customer must carry every tag named;
 - ranges include both ends: ``<name>_from`` / ``<name>_to`` for dates, ``<name>_min`` /
   ``<name>_max`` for numbers (``RANGES``); a customer without a value is outside any range;
+- the evaluation's grade, ABC class, RFM segment (several values: any of them) and total
+  score range read the results of the latest succeeded evaluation run
+  (``kehu.evaluation.conditions``): a customer that run did not score meets none of them;
 - user-defined fields (``uf_<key>``): an exact value for text, choice, yes/no, number and
   date fields (several values of a text or choice field: any of them), and ranges
   ``uf_<key>_min`` / ``_max`` for numbers, ``uf_<key>_from`` / ``_to`` for dates.
@@ -22,6 +25,7 @@ import datetime
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -50,6 +54,7 @@ from kehu.customers.choices import UserFieldType
 from kehu.customers.columns import SORT_PATHS
 from kehu.customers.models import Customer, UserField
 from kehu.customers.search import keyword_condition
+from kehu.evaluation.choices import AbcClass, RfmSegment
 
 # Sorting: any column of the catalogue that is a real database column (columns.SORT_PATHS).
 # References sort by their code (a credit grade by its rank, best first); "status" puts active
@@ -73,8 +78,19 @@ _SUBTREE_CODES = {
     "class_code": "customer_class__code__startswith",
     "region_code": "region__code__startswith",
 }
+# conditions on the customer's result in the latest succeeded evaluation run (several values)
+_EVALUATION_CODES = {
+    "evaluation_grade": "grade",
+    "abc_class": "abc_class",
+    "rfm_segment": "rfm_segment",
+}
 # the conditions that take several values
-LIST_CONDITIONS = frozenset({*_EXACT_CODES, *_SUBTREE_CODES, "tag"})
+LIST_CONDITIONS = frozenset({*_EXACT_CODES, *_SUBTREE_CODES, *_EVALUATION_CODES, "tag"})
+# What every evaluation condition's help says (kehu.evaluation.conditions).
+WHICH_RUN = (
+    "Read from the latest succeeded evaluation run (the latest as-of date; of runs as of the "
+    "same date, the one started last): customers that run did not score do not match."
+)
 
 
 def _ids(relation: str, condition: Q) -> list[int]:
@@ -124,6 +140,17 @@ def _codes(max_length: int):
     ]
 
 
+def _choices(values):
+    """Several of the ``values`` (a ``TextChoices``); stored and linked as one comma-separated
+    text, like codes."""
+    return Annotated[
+        list[Literal[tuple(values.values)]],
+        BeforeValidator(_code_list),
+        PlainSerializer(",".join, return_type=str),
+        Field(max_length=MAX_VALUES),
+    ]
+
+
 def _one_or_list(values: list[str]):
     return values[0] if len(values) == 1 else values
 
@@ -149,6 +176,7 @@ def _iso_date(value):
 
 QueryDate = Annotated[datetime.date, BeforeValidator(_iso_date)]
 Count = Annotated[int, Field(ge=0, le=10**9)]
+Score = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2, allow_inf_nan=False)]
 
 
 @dataclass(frozen=True)
@@ -165,6 +193,8 @@ class Range:
     field: str  # the Customer field whose verbose name labels the range
     annotate: Callable[[], Any] | None = None
     title: Promise | None = None  # the label of a computed value (no Customer field)
+    # ``path`` is a field of the customer's result in the latest succeeded evaluation run
+    evaluated: bool = False
 
     @property
     def low(self) -> str:
@@ -205,6 +235,14 @@ RANGES = (
     Range("registered_capital", "registered_capital", "number", "registered_capital"),
     Range("annual_revenue", "annual_revenue", "number", "annual_revenue"),
     Range("employees", "employees", "number", "employees"),
+    Range(
+        "evaluation_total",
+        "total",
+        "number",
+        "",
+        title=_("Evaluation total score"),
+        evaluated=True,
+    ),
 )
 _RANGE_OF_HIGH = {condition.high: condition for condition in RANGES}
 _REVERSED = {
@@ -303,6 +341,26 @@ class CustomerFilter(BaseModel):
     annual_revenue_max: Money | None = _max("Annual revenue")
     employees_min: Count | None = _min("Number of employees")
     employees_max: Count | None = _max("Number of employees")
+    evaluation_grade: _codes(10) = Field(
+        default_factory=list,
+        description="Evaluation grade (a grade band of the scorecard, e.g. A, B, C, D); "
+        f"several: any of them. {WHICH_RUN}",
+    )
+    abc_class: _choices(AbcClass) = Field(
+        default_factory=list,
+        description="ABC class (by Pareto share of the 12-month sales); several: any of them. "
+        f"{WHICH_RUN}",
+    )
+    rfm_segment: _choices(RfmSegment) = Field(
+        default_factory=list,
+        description=f"RFM segment; several: any of them. {WHICH_RUN}",
+    )
+    evaluation_total_min: Score | None = Field(
+        None, description=f"Evaluation total score (0–100) at least this much. {WHICH_RUN}"
+    )
+    evaluation_total_max: Score | None = Field(
+        None, description=f"Evaluation total score at most this much. {WHICH_RUN}"
+    )
     ordering: CustomerOrdering = Field(
         "code",
         description="A column, with a leading - for descending order: any column of the "
@@ -335,6 +393,7 @@ class CustomerFilter(BaseModel):
             from kehu.sales.conditions import has_overdue_invoices
 
             queryset = queryset.filter(has_overdue_invoices(self.overdue_days))
+        queryset = self._apply_evaluation(queryset)
         queryset = self._apply_user_fields(queryset)
         # Empty values sort last on every database; the primary key breaks ties, so that
         # pages never repeat or skip a row.
@@ -379,7 +438,7 @@ class CustomerFilter(BaseModel):
     def _apply_ranges(self, queryset: QuerySet) -> QuerySet:
         for condition in RANGES:
             low, high = getattr(self, condition.low), getattr(self, condition.high)
-            if low is None and high is None:
+            if (low is None and high is None) or condition.evaluated:
                 continue
             if condition.annotate is not None:
                 queryset = queryset.alias(**{condition.path: condition.annotate()})
@@ -388,6 +447,27 @@ class CustomerFilter(BaseModel):
             if high is not None:
                 queryset = queryset.filter(**{f"{condition.path}__lte": high})
         return queryset
+
+    def _apply_evaluation(self, queryset: QuerySet) -> QuerySet:
+        """All the conditions on the evaluation as one subquery on the latest succeeded run's
+        results (one result row meets them all)."""
+        condition = Q()
+        for param, field in _EVALUATION_CODES.items():
+            if values := getattr(self, param):
+                condition &= Q(**{f"{field}__in": values})
+        for bounds in RANGES:
+            if not bounds.evaluated:
+                continue
+            if (low := getattr(self, bounds.low)) is not None:
+                condition &= Q(**{f"{bounds.path}__gte": low})
+            if (high := getattr(self, bounds.high)) is not None:
+                condition &= Q(**{f"{bounds.path}__lte": high})
+        if not condition:
+            return queryset
+        # The evaluation app builds on the customers app: imported when a condition is used.
+        from kehu.evaluation.conditions import evaluated_customers
+
+        return queryset.filter(pk__in=evaluated_customers(condition))
 
     def _apply_user_fields(self, queryset: QuerySet) -> QuerySet:
         for index, condition in enumerate(self._user_conditions):

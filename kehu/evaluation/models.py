@@ -341,11 +341,13 @@ class CustomerEvaluation(models.Model):
     run = models.ForeignKey(
         EvaluationRun, on_delete=models.CASCADE, related_name="results", verbose_name=_("run")
     )
+    # Its own index would repeat the first column of ``evaluation_customer_run``.
     customer = models.ForeignKey(
         Customer,
         on_delete=models.CASCADE,
         related_name="evaluations",
         verbose_name=_("customer"),
+        db_index=False,
     )
     activity = models.DecimalField(_("Activity"), null=True, **SCORE)
     capability = models.DecimalField(_("Business capability"), null=True, **SCORE)
@@ -385,14 +387,22 @@ class CustomerEvaluation(models.Model):
 class IndicatorResult(models.Model):
     """One indicator of one customer in a run: raw value, score, weight and why."""
 
+    # A run writes ~17 of these per customer: no index beyond the unique one, whose first
+    # column serves the look-ups by evaluation. (An indicator is deleted only with a version
+    # that no run used, so the PROTECT check by indicator finds none and needs no index.)
     evaluation = models.ForeignKey(
         CustomerEvaluation,
         on_delete=models.CASCADE,
         related_name="indicators",
         verbose_name=_("customer evaluation"),
+        db_index=False,
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator")
+        Indicator,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("indicator"),
+        db_index=False,
     )
     raw_value = models.DecimalField(_("raw value"), null=True, **RAW)
     # None: insufficient data.

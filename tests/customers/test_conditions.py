@@ -224,6 +224,7 @@ BAD = [
     ("uf_size_min=9&uf_size_max=1", "uf_size_max", "less than the minimum"),
     ("uf_vip=maybe", "uf_vip", "yes or no"),
     ("uf_since=soon", "uf_since", "YYYY-MM-DD"),
+    ("industry=IT&industry=" + "X" * 21, "industry", "at most 20 characters"),
 ]
 
 

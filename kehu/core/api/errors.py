@@ -116,6 +116,10 @@ def _field_path(loc: tuple) -> str:
         # A body schema is nested under its parameter name, which the caller never sees.
         if source == "body" and parts:
             parts.pop(0)
+        # A repeated query parameter (``industry=a&industry=b``) is reported by ninja under
+        # the parameters' schema name and the value's index: the caller named ``industry``.
+        if source == "query" and len(parts) == 3 and isinstance(parts[2], int):
+            parts = [parts[1]]
     return ".".join(str(part) for part in parts) or NON_FIELD_ERRORS
 
 

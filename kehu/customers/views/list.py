@@ -38,6 +38,7 @@ from kehu.customers.filters import (
     saved_query_of,
 )
 from kehu.customers.models import Customer, Tag, UserField
+from kehu.evaluation.choices import AbcClass, RfmSegment
 from kehu.masterdata.models import CreditGrade, CustomerClass, Department, Industry, Salesperson
 from kehu.masterdata.selectors import tree_nodes
 
@@ -67,6 +68,9 @@ FILTER_LABELS = {
     "tag": _label("tags"),
     "status": _("Status"),
     "overdue_days": _("Overdue by at least (days)"),
+    "evaluation_grade": _("Evaluation grade"),
+    "abc_class": _("ABC class"),
+    "rfm_segment": _("RFM segment"),
     "ordering": _("Sort order"),
     COLUMNS_PARAM: _("Columns"),
 }
@@ -80,7 +84,17 @@ _RANGE_OF_PARAM = {
     param: condition for condition in RANGES for param in (condition.low, condition.high)
 }
 # conditions whose several values are one comma-separated text
-CODE_LISTS = ("class_code", "region_code", "industry", "department", "salesperson", "credit_grade")
+CODE_LISTS = (
+    "class_code",
+    "region_code",
+    "industry",
+    "department",
+    "salesperson",
+    "credit_grade",
+    "evaluation_grade",
+    "abc_class",
+    "rfm_segment",
+)
 STATUS_CHOICES = (("all", _("All")), ("active", _("Active")), ("deactivated", _("Deactivated")))
 YES_NO = {"true": _("Yes"), "false": _("No")}
 
@@ -344,6 +358,8 @@ def condition_chips(filters: CustomerFilter, carry: dict) -> list[Chip]:
             shown = dict(STATUS_CHOICES).get(item, item) if key == "status" else item
             if key.startswith(USER_FIELD_PREFIX) and item in YES_NO:
                 shown = YES_NO[item]
+            elif key == "rfm_segment" and item in RfmSegment.values:
+                shown = RfmSegment(item).label
             chips.append(
                 Chip(label, str(shown), _query({**conditions, **carry}, **{key: kept or None}))
             )
@@ -357,6 +373,7 @@ class CodeChoice:
     name: str
     label: Promise | str
     options: list[tuple[str, str, bool]]  # (code, text, selected)
+    help: Promise | str = ""
 
 
 @dataclass
@@ -422,6 +439,7 @@ def advanced_panel(filters: CustomerFilter) -> dict:
             codes_of(Department, "department"),
             codes_of(Salesperson, "salesperson"),
             codes_of(CreditGrade, "credit_grade", text=lambda item: item.code),
+            *evaluation_choices(filters),
         ],
         "region_text": ",".join(filters.region_code),
         "overdue_days": _text_of(chosen.get("overdue_days")),
@@ -429,6 +447,35 @@ def advanced_panel(filters: CustomerFilter) -> dict:
         "user_inputs": user_inputs,
         "open": any(key not in ("q", "class_code", "status") for key in chosen),
     }
+
+
+def evaluation_choices(filters: CustomerFilter) -> list[CodeChoice]:
+    """The selects of the conditions on the latest succeeded evaluation run, the first one
+    saying which run that is."""
+    from kehu.evaluation.conditions import grade_names, latest_runs
+
+    run = latest_runs().values("pk", "as_of").first()
+    if run is None:
+        help_text = _("No evaluation run has succeeded yet: evaluation conditions match nobody.")
+    else:
+        help_text = _(
+            "Evaluation grade, ABC class, RFM segment and total score: from the latest "
+            "succeeded evaluation run (#%(id)s, as of %(date)s)."
+        ) % {"id": run["pk"], "date": run["as_of"].isoformat()}
+
+    def choice(name, options):
+        chosen = list(getattr(filters, name))
+        # a value chosen that is not offered (a grade of an older scorecard) stays chosen
+        options = list(options) + [(v, v) for v in chosen if v not in {o for o, _t in options}]
+        return CodeChoice(name, FILTER_LABELS[name], [(v, str(t), v in chosen) for v, t in options])
+
+    grades = choice("evaluation_grade", [(grade, grade) for grade in grade_names()])
+    grades.help = help_text
+    return [
+        grades,
+        choice("abc_class", AbcClass.choices),
+        choice("rfm_segment", RfmSegment.choices),
+    ]
 
 
 def _text_of(value) -> str:

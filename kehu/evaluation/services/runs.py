@@ -2,8 +2,8 @@
 
 The raw values come from a handful of grouped queries (``indicators.facts_computed``); the
 scores, dimension scores, totals, grades, ABC classes and RFM segments are computed in Python
-over the fetched rows; the results are written with bulk inserts, in chunks. No query runs
-per customer.
+over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
+bulk inserts (``executemany`` / ``COPY``), in chunks. No query runs per customer.
 """
 
 import datetime
@@ -11,11 +11,12 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kehu.core.bulk import rows_insert
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import customers_visible_to
 from kehu.evaluation.choices import IndicatorSource, InsufficientData, RunStatus
@@ -28,11 +29,37 @@ from kehu.evaluation.models import (
     Scorecard,
     ScorecardVersion,
 )
-from kehu.evaluation.scoring import Weighted, grade_of, rule_points, score_of, weighted_average
+from kehu.evaluation.scoring import (
+    NEUTRAL,
+    ZERO,
+    Weighted,
+    grade_of,
+    round2,
+    rule_points,
+    score_of,
+    weighted_average,
+)
 from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
-CHUNK = 2000
+CHUNK = 5000
+RESULT_COLUMNS = [
+    "run_id",
+    "customer_id",
+    "activity",
+    "capability",
+    "reputation",
+    "relations",
+    "total",
+    "grade",
+    "sales_12m",
+    "abc_class",
+    "rfm_r",
+    "rfm_f",
+    "rfm_m",
+    "rfm_segment",
+]
+INDICATOR_COLUMNS = ["evaluation_id", "indicator_id", "raw_value", "score", "weight", "explanation"]
 EARLIEST = datetime.date(1900, 1, 1)
 DIMENSION_FIELDS = ("activity", "capability", "reputation", "relations")
 
@@ -56,10 +83,21 @@ def _fmt(value: Decimal | None) -> str:
 
 
 class _Scorer:
-    """The version's indicators and bands, ready to score many customers."""
+    """The version's indicators and bands, ready to score many customers.
 
-    def __init__(self, version: ScorecardVersion):
+    Many customers share raw values (a count of days, 100 % paid on time, no data), and many
+    share a dimension's indicator scores: each indicator's score and explanation is computed
+    once per distinct raw value, each dimension once per distinct tuple of scores, each total
+    once per distinct tuple of dimension scores (memos of this run), so that the work per
+    customer is a few dictionary look-ups.
+    """
+
+    def __init__(self, version: ScorecardVersion, *, stored=None):
         self.version = version
+        # How a number goes into the indicator rows: SQLite stores its "decimal" columns as
+        # REAL whatever it is given, and takes a float for less than the text of a Decimal
+        # (converted once per distinct value here, not once per row).
+        self.stored = stored or (lambda value: value)
         self.neutral = version.insufficient_data == InsufficientData.NEUTRAL
         self.dimensions = list(version.dimensions.all())
         indicators = list(version.indicators.select_related("dimension"))
@@ -70,49 +108,132 @@ class _Scorer:
         self.bands = [(band.grade, band.min_total) for band in version.grades.all()]
         self.left_out = _("insufficient data: left out, the other weights re-normalised")
         self.neutral_text = _("insufficient data: counted as neutral (50)")
+        self.no_rating = _("no rating")
+        self.rated = _("rated %(rating)s of 5 on %(date)s")
+        self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
+        # per dimension: its key, its indicators (manual?, the key of the value, the memo of
+        # the indicator's values, the indicator), their weights, the memo of the dimension's
+        # scores and that of the effective weights by which indicators lack data
+        self.plan = [
+            (
+                dim.key,
+                [
+                    (
+                        i.source == IndicatorSource.MANUAL,
+                        i.key if i.source == IndicatorSource.MANUAL else i.computed_key,
+                        {},
+                        i,
+                    )
+                    for i in self.by_dimension[dim.pk]
+                ],
+                [i.weight for i in self.by_dimension[dim.pk]],
+                {},
+                {},
+            )
+            for dim in self.dimensions
+        ]
+        self.dimension_weights = [dim.weight for dim in self.dimensions]
+        self._total_memo: dict[tuple, tuple] = {}
+        self._total_patterns: dict[tuple, tuple] = {}
 
-    def _indicator(self, indicator: Indicator, facts: Facts) -> tuple[Decimal | None, str]:
-        """The raw value and the explanation's first part."""
-        if indicator.source == IndicatorSource.MANUAL:
-            rating = facts.ratings.get(indicator.key)
-            if rating is None:
-                return None, _("no rating")
-            value, _pk, rated_on = rating
-            return Decimal(value), _("rated %(rating)s of 5 on %(date)s") % {
-                "rating": value,
-                "date": rated_on.isoformat(),
-            }
-        raw = facts.values.get(indicator.computed_key)
-        return raw, indicator.get_computed_key_display()
+    def _scored(self, indicator: Indicator, key) -> tuple:
+        """(indicator id, raw as stored, score, score as stored, explanation) of an indicator's
+        raw value, or of a manual indicator's (rating, rated on)."""
+        manual = indicator.source == IndicatorSource.MANUAL
+        if key is None:
+            raw, text = None, self.no_rating if manual else self.titles[indicator.pk]
+        elif manual:
+            raw = Decimal(key[0])
+            text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
+        else:
+            raw, text = key, self.titles[indicator.pk]
+        score = None if raw is None else score_of(raw, self.points[indicator.pk])
+        if score is None:
+            explanation = f"{text} — {self.neutral_text if self.neutral else self.left_out}"
+        elif manual:
+            explanation = f"{text} → {_fmt(score)}"
+        else:
+            explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
+        stored = self.stored
+        return (
+            indicator.pk,
+            None if raw is None else stored(raw),
+            score,
+            None if score is None else stored(score),
+            explanation[:300],
+        )
 
-    def score(self, facts: Facts) -> tuple[dict, list]:
-        """Dimension scores, total and grade; and per indicator (indicator, raw, score,
-        weight, explanation)."""
-        rows, dim_items, values = [], [], {}
-        for dim in self.dimensions:
-            indicators = self.by_dimension[dim.pk]
-            scored = []
-            for indicator in indicators:
-                raw, text = self._indicator(indicator, facts)
-                score = None if raw is None else score_of(raw, self.points[indicator.pk])
-                scored.append((indicator, raw, score, text))
-            value, shares = weighted_average(
-                [Weighted(score, ind.weight) for ind, _raw, score, _t in scored],
+    def _average(self, weights: list, patterns: dict, scores: tuple) -> tuple:
+        """``weighted_average`` of ``scores`` (with ``weights``), the effective weights (as
+        stored) read from ``patterns`` by which scores are missing: the same numbers, fewer
+        steps."""
+        missing = tuple(score is None for score in scores)
+        known = patterns.get(missing)
+        if known is None:
+            _value, shares = weighted_average(
+                [
+                    Weighted(None if gap else ZERO, w)
+                    for gap, w in zip(missing, weights, strict=True)
+                ],
                 neutral=self.neutral,
             )
-            for (indicator, raw, score, text), share in zip(scored, shares, strict=True):
-                if score is None:
-                    explanation = f"{text} — {self.neutral_text if self.neutral else self.left_out}"
-                elif indicator.source == IndicatorSource.MANUAL:
-                    explanation = f"{text} → {_fmt(score)}"
+            shares = [self.stored(share) for share in shares]
+            counted = sum(
+                (w for gap, w in zip(missing, weights, strict=True) if self.neutral or not gap),
+                ZERO,
+            )
+            known = patterns[missing] = (counted, shares)
+        counted, shares = known
+        if counted == 0:
+            return None, shares
+        if self.neutral:
+            weighted = sum(
+                (
+                    (NEUTRAL if score is None else score) * w
+                    for score, w in zip(scores, weights, strict=True)
+                ),
+                ZERO,
+            )
+        else:
+            weighted = sum(
+                (score * w for score, w in zip(scores, weights, strict=True) if score is not None),
+                ZERO,
+            )
+        return round2(weighted / counted), shares
+
+    def score(self, facts: Facts) -> tuple[dict, list]:
+        """Dimension scores, total and grade; and per indicator (indicator id, raw, score,
+        weight, explanation)."""
+        rows, values = [], {}
+        computed, ratings = facts.values, facts.ratings
+        for dim_key, items, weights, memo, patterns in self.plan:
+            scored = []
+            for manual, name, indicator_memo, indicator in items:
+                if manual:
+                    rating = ratings.get(name)
+                    key = None if rating is None else (rating[0], rating[2])
                 else:
-                    explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
-                rows.append((indicator, raw, score, share, explanation[:300]))
-            values[dim.key] = value
-            dim_items.append(Weighted(value, dim.weight))
-        total, _shares = weighted_average(dim_items, neutral=self.neutral)
-        values["total"] = total
-        values["grade"] = grade_of(total, self.bands)
+                    key = computed.get(name)
+                found = indicator_memo.get(key)
+                if found is None:
+                    found = indicator_memo[key] = self._scored(indicator, key)
+                scored.append(found)
+            scores = tuple([item[2] for item in scored])
+            average = memo.get(scores)
+            if average is None:
+                average = memo[scores] = self._average(weights, patterns, scores)
+            value, shares = average
+            rows += [
+                (pk, raw, score, share, explanation)
+                for (pk, raw, _score, score, explanation), share in zip(scored, shares, strict=True)
+            ]
+            values[dim_key] = value
+        dims = tuple([values[dim.key] for dim in self.dimensions])
+        total = self._total_memo.get(dims)
+        if total is None:
+            value, _shares = self._average(self.dimension_weights, self._total_patterns, dims)
+            total = self._total_memo[dims] = (value, grade_of(value, self.bands))
+        values["total"], values["grade"] = total
         return values, rows
 
 
@@ -150,7 +271,8 @@ def evaluation_run(
             started_by=actor if getattr(actor, "pk", None) else None,
         )
         facts = facts_computed(customers, as_of)
-        _results_write(run, _Scorer(version), facts, progress)
+        stored = float if connection.vendor == "sqlite" else None
+        _results_write(run, _Scorer(version, stored=stored), facts, progress)
         run.status = RunStatus.SUCCEEDED
         run.customer_count = len(facts)
         run.finished_at = timezone.now()
@@ -159,6 +281,9 @@ def evaluation_run(
 
 
 def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:
+    """Every customer's result, then every indicator row, in bulk (``rows_insert``: one
+    ``executemany`` / ``COPY`` per chunk); the results' keys are read back by customer (a
+    run has one result per customer when it is written)."""
     sales = {pk: f.sales_12m for pk, f in facts.items()}
     abc = abc_classes(sales)
     rfm = rfm_scores(
@@ -166,41 +291,38 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
         {pk: f.invoices_12m for pk, f in facts.items()},
         sales,
     )
-    ids = list(facts)
-    for start in range(0, len(ids), CHUNK):
-        evaluations, indicator_rows = [], []
-        for pk in ids[start : start + CHUNK]:
-            values, rows = scorer.score(facts[pk])
-            r, f, m, segment = rfm[pk]
-            evaluations.append(
-                CustomerEvaluation(
-                    run=run,
-                    customer_id=pk,
-                    sales_12m=round_raw(sales[pk]),
-                    abc_class=abc[pk],
-                    rfm_r=r,
-                    rfm_f=f,
-                    rfm_m=m,
-                    rfm_segment=segment,
-                    **values,
-                )
-            )
-            indicator_rows.append(rows)
-        CustomerEvaluation.objects.bulk_create(evaluations, batch_size=500)
-        IndicatorResult.objects.bulk_create(
+    indicator_rows: dict[int, list] = {}
+    results = []
+    for pk, fact in facts.items():
+        values, rows = scorer.score(fact)
+        r, f, m, segment = rfm[pk]
+        results.append(
             (
-                IndicatorResult(
-                    evaluation=evaluation,
-                    indicator=indicator,
-                    raw_value=raw,
-                    score=score,
-                    weight=share,
-                    explanation=explanation,
-                )
-                for evaluation, rows in zip(evaluations, indicator_rows, strict=True)
-                for indicator, raw, score, share, explanation in rows
-            ),
-            batch_size=1000,
+                run.pk,
+                pk,
+                *(values[name] for name in DIMENSION_FIELDS),
+                values["total"],
+                values["grade"],
+                round_raw(sales[pk]),
+                abc[pk],
+                r,
+                f,
+                m,
+                segment,
+            )
         )
-        if progress is not None:
-            progress(min(start + CHUNK, len(ids)), len(ids))
+        indicator_rows[pk] = rows
+    for start in range(0, len(results), CHUNK):
+        rows_insert(CustomerEvaluation, RESULT_COLUMNS, results[start : start + CHUNK])
+    keys = CustomerEvaluation.objects.filter(run=run).values_list("customer_id", "pk")
+    ids = dict(keys.order_by().iterator(chunk_size=10_000))
+    total = len(indicator_rows)
+    batch = []
+    for done, (pk, rows) in enumerate(indicator_rows.items(), start=1):
+        evaluation_id = ids[pk]
+        batch += [(evaluation_id, *row) for row in rows]
+        if done % CHUNK == 0 or done == total:
+            rows_insert(IndicatorResult, INDICATOR_COLUMNS, batch)
+            batch = []
+            if progress is not None:
+                progress(done, total)

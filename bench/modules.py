@@ -16,6 +16,8 @@ MODULES = {
     # documents in bulk, check-balances' recomputation; the aging goes here too (bench/sales.py)
     "sales": "bench.sales:run",
     "aging": "bench.aging:run",
+    # one credit check under the unit lock, over the documents of `sales` (bench/credit.py)
+    "credit": "bench.credit:run",
 }
 
 

@@ -63,9 +63,17 @@ class Allocation:
 def customer_locked(actor, customer_id: int) -> Customer:
     """The customer, locked for the rest of the transaction; one the actor may not see is
     refused exactly like a missing one."""
-    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
-    visible = Customer.objects.all() if actor is None else customers_visible_to(actor)
-    if customer is None or not visible.filter(pk=customer_id).exists():
+    # The class and the currency come along for the credit check (``of``: only the customer's
+    # row is locked, not the master data it refers to).
+    customer = (
+        Customer.objects.select_for_update(of=("self",))
+        .select_related("customer_class", "currency")
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None or (
+        actor is not None and not customers_visible_to(actor).filter(pk=customer_id).exists()
+    ):
         raise Customer.DoesNotExist(_("Customer %(key)s does not exist.") % {"key": customer_id})
     return customer
 

@@ -233,8 +233,12 @@ def _decide(actor, approval, approve, note):
                     % {"excess": check.excess, "ceiling": ceiling},
                 )
         order.status = OrderStatus.OPEN if approve else OrderStatus.CANCELLED
+        fields = ["status", "updated_at"]
+        if not approve:
+            order.cancelled_on, order.cancelled_by = timezone.localdate(), actor
+            fields += ["cancelled_on", "cancelled_by"]
         order.full_clean()
-        order.save(update_fields=["status", "updated_at"])
+        order.save(update_fields=fields)
         figures_refresh(customer)
         approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
         approval.decided_by = actor

@@ -55,7 +55,7 @@ MODELS = (SalesOrder, SalesInvoice, Receipt, Settlement)
 COLUMNS = {
     SalesOrder: (
         "id", "created_at", "updated_at", "number", "customer_id", "date", "amount",
-        "currency_id", "status", "invoiced_amount",
+        "currency_id", "status", "invoiced_amount", "cancelled_on",
     ),
     SalesInvoice: (
         "id", "created_at", "updated_at", "number", "customer_id", "date", "amount",
@@ -180,10 +180,11 @@ class _Writer:
             order_ids = {}
             for order in plan.orders:
                 pk = order_ids[order.number] = self._id(SalesOrder)
-                invoiced = order.invoiced if order.status != OrderStatus.CANCELLED else ZERO
+                cancelled = order.status == OrderStatus.CANCELLED
+                invoiced = order.invoiced if not cancelled else ZERO
                 rows[SalesOrder].append(
                     (pk, now, now, order.number, customer, order.date, order.amount, currency,
-                     order.status, invoiced)
+                     order.status, invoiced, order.closed_on if cancelled else None)
                 )  # fmt: skip
             invoice_ids = {}
             for invoice in plan.invoices:

@@ -153,6 +153,30 @@ def _save(document, *, update_fields=None) -> None:
     document.save(update_fields=update_fields)
 
 
+def _undone_on(document, on) -> datetime.date:
+    """The day a document is cancelled or reversed: today by default; a day given is never
+    before the document's own date (aging as of an earlier day counts it as it was)."""
+    if on is None:
+        return timezone.localdate()
+    on = _date(on, "date")
+    if on < document.date:
+        raise ValidationError(
+            {
+                "date": ValidationError(
+                    _("The document is dated %(date)s: it cannot be undone before that."),
+                    code="before_document",
+                    params={"date": document.date},
+                )
+            }
+        )
+    return on
+
+
+def _user(actor):
+    """The user to record as having done something (None: the system)."""
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
 def _conflict(message, code: str, **params) -> ConflictError:
     return ConflictError(message, code=code, params=params)
 
@@ -282,7 +306,7 @@ def order_reopen(*, actor, order: SalesOrder) -> SalesOrder:
     return order
 
 
-def _order_set_status(actor, order: SalesOrder, status: str) -> SalesOrder:
+def _order_set_status(actor, order: SalesOrder, status: str, on=None) -> SalesOrder:
     with transaction.atomic():
         customer = customer_locked(actor, order.customer_id)
         order = _locked(SalesOrder, order.pk)
@@ -301,7 +325,11 @@ def _order_set_status(actor, order: SalesOrder, status: str) -> SalesOrder:
                 "order_invoiced",
             )
         order.status = status
-        _save(order, update_fields=["status", "updated_at"])
+        fields = ["status", "updated_at"]
+        if status == OrderStatus.CANCELLED:
+            order.cancelled_on, order.cancelled_by = _undone_on(order, on), _user(actor)
+            fields += ["cancelled_on", "cancelled_by"]
+        _save(order, update_fields=fields)
         figures_refresh(customer)
     return order
 
@@ -311,10 +339,10 @@ def order_close(*, actor, order: SalesOrder) -> SalesOrder:
     return _order_set_status(actor, order, OrderStatus.CLOSED)
 
 
-def order_cancel(*, actor, order: SalesOrder) -> SalesOrder:
+def order_cancel(*, actor, order: SalesOrder, on: datetime.date | None = None) -> SalesOrder:
     """Cancel an open order that has no posted invoice, or one awaiting credit approval
-    (its request is withdrawn)."""
-    return _order_set_status(actor, order, OrderStatus.CANCELLED)
+    (its request is withdrawn); the order records the day (``on``, default today) and who."""
+    return _order_set_status(actor, order, OrderStatus.CANCELLED, on)
 
 
 # --- invoices ------------------------------------------------------------------------------
@@ -417,9 +445,12 @@ def invoice_post(
     return invoice
 
 
-def invoice_cancel(*, actor, invoice: SalesInvoice) -> SalesInvoice:
+def invoice_cancel(
+    *, actor, invoice: SalesInvoice, on: datetime.date | None = None
+) -> SalesInvoice:
     """Cancel a posted invoice that no receipt settles (reverse its settlements first); what
-    it invoiced of its order counts as ordered again."""
+    it invoiced of its order counts as ordered again. The invoice records the day (``on``,
+    default today; aging as of an earlier day still counts it) and who."""
     with transaction.atomic():
         customer = customer_locked(actor, invoice.customer_id)
         invoice = _locked(SalesInvoice, invoice.pk)
@@ -431,7 +462,8 @@ def invoice_cancel(*, actor, invoice: SalesInvoice) -> SalesInvoice:
                 "invoice_settled",
             )
         invoice.status = InvoiceStatus.CANCELLED
-        _save(invoice, update_fields=["status", "updated_at"])
+        invoice.cancelled_on, invoice.cancelled_by = _undone_on(invoice, on), _user(actor)
+        _save(invoice, update_fields=["status", "cancelled_on", "cancelled_by", "updated_at"])
         if invoice.order_id:
             order = _locked(SalesOrder, invoice.order_id)
             order.invoiced_amount -= invoice.amount
@@ -621,18 +653,20 @@ def settlement_reverse(
 
 def receipt_reverse(*, actor, receipt: Receipt, on: datetime.date | None = None) -> Receipt:
     """Reverse a posted receipt (returned, bounced, entered by mistake): its settlements are
-    undone and it no longer counts."""
+    undone and it no longer counts. The receipt records the day (``on``, default today) and
+    who."""
     with transaction.atomic():
         customer = customer_locked(actor, receipt.customer_id)
         receipt = _locked(Receipt, receipt.pk)
         if receipt.status != ReceiptStatus.POSTED:
             raise _conflict(_("The receipt is reversed already."), "receipt_reversed")
-        on = timezone.localdate() if on is None else _date(on, "date")
+        on = _undone_on(receipt, on)
         active = receipt.settlements.select_for_update().filter(status=SettlementStatus.ACTIVE)
         for settlement in active.order_by("pk"):
             _undo(settlement, on)
         receipt = _locked(Receipt, receipt.pk)
         receipt.status = ReceiptStatus.REVERSED
-        _save(receipt, update_fields=["status", "updated_at"])
+        receipt.reversed_on, receipt.reversed_by = on, _user(actor)
+        _save(receipt, update_fields=["status", "reversed_on", "reversed_by", "updated_at"])
         figures_refresh(customer)
     return receipt

@@ -148,8 +148,23 @@ def _date(value, field: str) -> datetime.date:
     return value
 
 
+# References the services have read (and locked) themselves: ``full_clean`` need not look
+# them up again.
+REFERENCES = ("customer", "currency", "order", "receipt", "invoice", "cancelled_by")
+
+
+def _validate(document) -> None:
+    """The rules of a new or changed document's fields: their validators, ``clean()`` and the
+    unique number (one query). Not the references (see ``REFERENCES``), nor the check
+    constraints: the database enforces those, and every one of them is also a field's
+    validator, a ``clean()`` rule or a figure these services compute themselves, so a
+    violation would be a bug, not bad input."""
+    document.full_clean(exclude=REFERENCES, validate_constraints=False)
+
+
 def _save(document, *, update_fields=None) -> None:
-    document.full_clean()
+    """Write a document validated by ``_validate``, or the service's own figures and
+    statuses (``update_fields``), which the database's check constraints guard."""
     document.save(update_fields=update_fields)
 
 
@@ -207,7 +222,7 @@ def order_create(
             amount=_money(amount, "amount"),
             currency=_currency(customer, currency),
         )
-        order.full_clean()
+        _validate(order)
         decision = credit_control(
             customer=customer,
             amount=order.amount,
@@ -259,7 +274,7 @@ def order_update(*, actor, order: SalesOrder, data: dict) -> SalesOrder:
                 )
         if "currency" in data:
             order.currency = _currency(customer, data["currency"])
-        order.full_clean()
+        _validate(order)
         decision = _order_credit(customer, order, left_before, CheckAction.UPDATE)
         _save(order)
         figures_refresh(customer)
@@ -424,7 +439,7 @@ def invoice_post(
                     )
                 }
             )
-        invoice.full_clean()
+        _validate(invoice)
         decision = PASSED
         if order is None:
             decision = credit_control(
@@ -476,7 +491,9 @@ def invoice_cancel(
 
 
 def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix="") -> Settlement:
-    """Settle ``amount`` of ``invoice`` with ``receipt`` (both locked, of one customer)."""
+    """Settle ``amount`` of ``invoice`` with ``receipt`` (both locked, of one customer). The
+    invoice's open amount is written; the receipt's unapplied amount is lowered in memory,
+    for the caller to write once (``_receipt_applied``) after all its settlements."""
     errors = {}
     if receipt.status != ReceiptStatus.POSTED:
         errors["receipt"] = _("The receipt is reversed.")
@@ -513,10 +530,10 @@ def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix=
             code="too_early",
         )
     settlement = Settlement(
-        customer_id=receipt.customer_id, receipt=receipt, invoice=invoice, amount=amount, date=on
+        customer=receipt.customer, receipt=receipt, invoice=invoice, amount=amount, date=on
     )
     try:
-        settlement.full_clean()
+        _validate(settlement)
     except ValidationError as exc:
         raise ValidationError(
             {f"{prefix}{key}": value for key, value in exc.message_dict.items()}
@@ -525,8 +542,12 @@ def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix=
     invoice.open_amount -= amount
     _save(invoice, update_fields=["open_amount", "updated_at"])
     receipt.unapplied_amount -= amount
-    _save(receipt, update_fields=["unapplied_amount", "updated_at"])
     return settlement
+
+
+def _receipt_applied(receipt: Receipt) -> None:
+    """Write what ``_apply`` left of the receipt unapplied."""
+    _save(receipt, update_fields=["unapplied_amount", "updated_at"])
 
 
 def _settle_oldest_first(receipt: Receipt) -> None:
@@ -590,11 +611,14 @@ def receipt_post(
             unapplied_amount=amount,
             currency=_currency(customer, currency),
         )
+        _validate(receipt)
         _save(receipt)
         if allocations is None:
             _settle_oldest_first(receipt)
         else:
             _settle_listed(receipt, allocations)
+        if receipt.unapplied_amount != amount:
+            _receipt_applied(receipt)
         figures_refresh(customer)
     return receipt
 
@@ -620,7 +644,9 @@ def settlement_create(
                     _("Nothing to settle: the receipt is used up or the invoice settled."),
                     "nothing_to_settle",
                 )
+        receipt.customer = customer
         settlement = _apply(receipt, invoice, amount, date)
+        _receipt_applied(receipt)
         figures_refresh(customer)
     return settlement
 

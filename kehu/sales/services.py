@@ -65,12 +65,13 @@ def customer_locked(actor, customer_id: int) -> Customer:
     refused exactly like a missing one."""
     # The class and the currency come along for the credit check (``of``: only the customer's
     # row is locked, not the master data it refers to).
-    customer = (
-        Customer.objects.select_for_update(of=("self",))
-        .select_related("customer_class", "currency")
-        .filter(pk=customer_id)
-        .first()
+    locked = Customer.objects.select_for_update(of=("self",)).select_related(
+        "customer_class", "currency"
     )
+    try:
+        customer = locked.get(pk=customer_id)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        customer = None
     if customer is None or (
         actor is not None and not customers_visible_to(actor).filter(pk=customer_id).exists()
     ):

@@ -491,10 +491,14 @@ def invoice_cancel(
 # --- receipts and settlements --------------------------------------------------------------
 
 
-def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix="") -> Settlement:
+def _apply(
+    receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix="", pending=None
+) -> Settlement:
     """Settle ``amount`` of ``invoice`` with ``receipt`` (both locked, of one customer). The
-    invoice's open amount is written; the receipt's unapplied amount is lowered in memory,
-    for the caller to write once (``_receipt_applied``) after all its settlements."""
+    receipt's unapplied amount is lowered in memory, for the caller to write once after all
+    its settlements (``_receipt_applied``). The settlement and the invoice's open amount are
+    written now, or — with a ``pending`` list, for a receipt not written yet — appended to it
+    for ``_settlements_write``."""
     errors = {}
     if receipt.status != ReceiptStatus.POSTED:
         errors["receipt"] = _("The receipt is reversed.")
@@ -539,11 +543,19 @@ def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix=
         raise ValidationError(
             {f"{prefix}{key}": value for key, value in exc.message_dict.items()}
         ) from exc
-    settlement.save()
     invoice.open_amount -= amount
-    _save(invoice, update_fields=["open_amount", "updated_at"])
     receipt.unapplied_amount -= amount
+    if pending is None:
+        _settlements_write([(settlement, invoice)])
+    else:
+        pending.append((settlement, invoice))
     return settlement
+
+
+def _settlements_write(settlements) -> None:
+    for settlement, invoice in settlements:
+        settlement.save()
+        _save(invoice, update_fields=["open_amount", "updated_at"])
 
 
 def _receipt_applied(receipt: Receipt) -> None:
@@ -551,7 +563,7 @@ def _receipt_applied(receipt: Receipt) -> None:
     _save(receipt, update_fields=["unapplied_amount", "updated_at"])
 
 
-def _settle_oldest_first(receipt: Receipt) -> None:
+def _settle_oldest_first(receipt: Receipt, pending: list) -> None:
     """Apply the receipt to the customer's open invoices, the earliest due first (then the
     earliest dated, then by number), until it is used up."""
     invoices = (
@@ -562,19 +574,24 @@ def _settle_oldest_first(receipt: Receipt) -> None:
     for invoice in invoices:
         if not receipt.unapplied_amount:
             break
-        _apply(receipt, invoice, min(receipt.unapplied_amount, invoice.open_amount), None)
+        _apply(
+            receipt, invoice, min(receipt.unapplied_amount, invoice.open_amount), None, "", pending
+        )
 
 
-def _settle_listed(receipt: Receipt, allocations) -> None:
+def _settle_listed(receipt: Receipt, allocations, pending: list) -> None:
+    read = {}  # an invoice named twice: the second allocation sees what the first left open
     for index, item in enumerate(allocations):
         prefix = f"allocations.{index}."
         number = str(getattr(item, "invoice", None) or item.get("invoice") or "").strip()
         amount = getattr(item, "amount", None) if not isinstance(item, dict) else item.get("amount")
-        invoice = (
-            SalesInvoice.objects.select_for_update()
-            .filter(customer_id=receipt.customer_id, number=number)
-            .first()
-        )
+        if number not in read:
+            read[number] = (
+                SalesInvoice.objects.select_for_update()
+                .filter(customer_id=receipt.customer_id, number=number)
+                .first()
+            )
+        invoice = read[number]
         if invoice is None:
             raise ValidationError(
                 {
@@ -585,7 +602,7 @@ def _settle_listed(receipt: Receipt, allocations) -> None:
             )
         if amount is None:
             amount = min(receipt.unapplied_amount, invoice.open_amount)
-        _apply(receipt, invoice, amount, None, prefix)
+        _apply(receipt, invoice, amount, None, prefix, pending)
 
 
 def receipt_post(
@@ -613,13 +630,14 @@ def receipt_post(
             currency=_currency(customer, currency),
         )
         _validate(receipt)
-        _save(receipt)
+        # Settled first in memory, so that the receipt is written once, with what is left.
+        pending = []
         if allocations is None:
-            _settle_oldest_first(receipt)
+            _settle_oldest_first(receipt, pending)
         else:
-            _settle_listed(receipt, allocations)
-        if receipt.unapplied_amount != amount:
-            _receipt_applied(receipt)
+            _settle_listed(receipt, allocations, pending)
+        _save(receipt)
+        _settlements_write(pending)
         figures_refresh(customer)
     return receipt
 

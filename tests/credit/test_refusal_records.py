@@ -7,6 +7,7 @@ from django.db import transaction
 from kehu.credit.checks import CreditRefused
 from kehu.credit.choices import EventKind
 from kehu.credit.models import CreditEvent
+from kehu.masterdata.models import Currency
 from kehu.quality.importing import import_file
 from kehu.sales.models import SalesOrder
 from tests.credit.conftest import today
@@ -81,6 +82,8 @@ def test_an_import_that_skips_refused_rows_records_the_refusal_once(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_refusal_outlives_the_rollback_of_the_outermost_transaction(make_customer, policy):
+    # A transactional test starts from an emptied database: the seeded currency may be gone.
+    Currency.objects.get_or_create(code="CNY", defaults={"name": "人民币", "decimals": 2})
     policy("block")
     c = make_customer()
 

@@ -3,9 +3,9 @@
 
 The documents are written straight into the tables (one ``executemany`` / ``COPY`` per batch,
 like ``kehu.demo.bulk``), 20 per customer: 4 orders, 8 invoices, 5 receipts and 3
-settlements, dated over two years before the reference date, some invoices cancelled and
-some settlements reversed, so that every condition of the as-of rules has rows to read. The
-cached amounts are not kept consistent: aging does not read them.
+settlements, dated over two years before the reference date, some invoices cancelled (30
+days after their date) and some settlements reversed, so that every condition of the as-of
+rules has rows to read. The cached amounts are not kept consistent: aging does not read them.
 """
 
 import datetime
@@ -50,7 +50,11 @@ def _documents(customer_ids: list[int], currency_id: int, seed: int, today: date
                 status = "cancelled" if rng.random() < 0.05 else "posted"
                 invoice_id += 1
                 mine.append((invoice_id, day, amount))
-                invoices.append((*head("I", k, day, amount), invoice_id, due, status, amount, None))
+                cancelled_on = (
+                    min(today, day + datetime.timedelta(days=30)) if status == "cancelled" else None
+                )
+                row = (invoice_id, due, status, amount, None, cancelled_on)
+                invoices.append((*head("I", k, day, amount), *row))
             for k in range(5):
                 day = today - datetime.timedelta(days=rng.randrange(730))
                 amount = Decimal(rng.randrange(1000, 300000)) / 100
@@ -79,7 +83,7 @@ def _documents(customer_ids: list[int], currency_id: int, seed: int, today: date
         _insert(SalesOrder, [*doc, *stamp, "status", "invoiced_amount"], orders)
         _insert(
             SalesInvoice,
-            [*doc, *stamp, "id", "due_date", "status", "open_amount", "order_id"],
+            [*doc, *stamp, "id", "due_date", "status", "open_amount", "order_id", "cancelled_on"],
             invoices,
         )
         _insert(Receipt, [*doc, *stamp, "id", "status", "unapplied_amount"], receipts)

@@ -17,6 +17,8 @@ MODULES = {
     "aging": "bench.aging:run",
     # a full evaluation run over the sales documents (loaded like ``sales`` when absent)
     "evaluation": "bench.evaluation:run",
+    # one credit check under the unit lock, over the documents of `sales` (bench/credit.py)
+    "credit": "bench.credit:run",
 }
 
 

@@ -3,7 +3,8 @@ record of every warning, refusal and hold, approvals, policies and approvers.
 
 ``credit_control`` and ``credit_decision_record`` run inside a sales service's transaction,
 under the locks it took; a refusal is recorded by ``credit_refusal_record`` after that
-transaction has been rolled back (``kehu.sales.services`` does it), so the record stays.
+transaction has been rolled back (``kehu.sales.services`` does it), and kept through the
+rollback of the caller's transactions too (``kehu.credit.refusals``).
 """
 
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from kehu.credit.choices import (
     PolicyScope,
 )
 from kehu.credit.models import CreditApproval, CreditApprover, CreditEvent, CreditPolicy
+from kehu.credit.refusals import refusal_keep
 from kehu.masterdata.models import CreditGrade
 from kehu.sales.choices import OrderStatus
 from kehu.sales.models import SalesOrder
@@ -150,9 +152,11 @@ def credit_decision_record(
 
 
 def credit_refusal_record(*, actor, refusal: CreditRefused, order=None, approval=None) -> None:
-    """Record a refusal; called after the refused write was rolled back."""
-    with transaction.atomic():
-        _event(
+    """Record a refusal; called after the refused write was rolled back. The record stays
+    when the refusal rolls back the caller's transactions too (``kehu.credit.refusals``)."""
+
+    def write():
+        return _event(
             kind=EventKind.REFUSAL,
             check=refusal.check,
             actor=actor,
@@ -160,6 +164,8 @@ def credit_refusal_record(*, actor, refusal: CreditRefused, order=None, approval
             order=order,
             approval=approval,
         )
+
+    refusal_keep(write)
 
 
 # --- approvals ------------------------------------------------------------------------------
@@ -227,8 +233,11 @@ def _decide(actor, approval, approve, note):
                     % {"excess": check.excess, "ceiling": ceiling},
                 )
         order.status = OrderStatus.OPEN if approve else OrderStatus.CANCELLED
-        order.full_clean()
-        order.save(update_fields=["status", "updated_at"])
+        fields = ["status", "updated_at"]
+        if not approve:
+            order.cancelled_on, order.cancelled_by = timezone.localdate(), actor
+            fields += ["cancelled_on", "cancelled_by"]
+        order.save(update_fields=fields)  # a status the check constraints guard
         figures_refresh(customer)
         approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
         approval.decided_by = actor

@@ -31,8 +31,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +44,7 @@ from kehu.demo import ledger
 from kehu.demo.bulk import _insert, database_analyze
 from kehu.masterdata.models import Currency
 from kehu.sales.choices import InvoiceStatus, OrderStatus, ReceiptStatus, SettlementStatus
+from kehu.sales.figures import figures_updates
 from kehu.sales.models import Receipt, SalesInvoice, SalesOrder, Settlement
 
 BATCH_CUSTOMERS = 5000
@@ -55,7 +55,7 @@ MODELS = (SalesOrder, SalesInvoice, Receipt, Settlement)
 COLUMNS = {
     SalesOrder: (
         "id", "created_at", "updated_at", "number", "customer_id", "date", "amount",
-        "currency_id", "status", "invoiced_amount",
+        "currency_id", "status", "invoiced_amount", "cancelled_on",
     ),
     SalesInvoice: (
         "id", "created_at", "updated_at", "number", "customer_id", "date", "amount",
@@ -180,10 +180,11 @@ class _Writer:
             order_ids = {}
             for order in plan.orders:
                 pk = order_ids[order.number] = self._id(SalesOrder)
-                invoiced = order.invoiced if order.status != OrderStatus.CANCELLED else ZERO
+                cancelled = order.status == OrderStatus.CANCELLED
+                invoiced = order.invoiced if not cancelled else ZERO
                 rows[SalesOrder].append(
                     (pk, now, now, order.number, customer, order.date, order.amount, currency,
-                     order.status, invoiced)
+                     order.status, invoiced, order.closed_on if cancelled else None)
                 )  # fmt: skip
             invoice_ids = {}
             for invoice in plan.invoices:
@@ -221,24 +222,6 @@ def _max_id(model) -> int:
     return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def _total(queryset) -> Coalesce:
-    """The sum of ``amount`` over the outer customer's rows of ``queryset``, as a subquery."""
-    total = (
-        queryset.filter(customer=OuterRef("pk"))
-        .order_by()
-        .values("customer")
-        .annotate(total=Sum("amount"))
-        .values("total")
-    )
-    return Coalesce(Subquery(total, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
-
-
-def _latest(model, status, name: str) -> Subquery:
-    latest = model.objects.filter(customer=OuterRef("pk"), status=status).order_by("-date", "-id")
-    output = _MONEY if name == "amount" else None
-    return Subquery(latest.values(name)[:1], output_field=output)
-
-
 def figures_store() -> int:
     """Set every customer's maintained figures from its documents, in one ``UPDATE`` (the
     definitions of ``kehu.sales.figures``); returns the number of customers updated.
@@ -246,19 +229,9 @@ def figures_store() -> int:
     Only customers with documents are written: the others keep the figures of a customer
     without any (zero balances, no dates), which is what they are.
     """
-    invoices = SalesInvoice.objects.filter(status=InvoiceStatus.POSTED)
-    receipts = Receipt.objects.filter(status=ReceiptStatus.POSTED)
-    orders = SalesOrder.objects.filter(status=OrderStatus.OPEN)
     with_documents = Customer.objects.filter(
         Exists(SalesOrder.objects.filter(customer=OuterRef("pk")))
         | Exists(SalesInvoice.objects.filter(customer=OuterRef("pk")))
         | Exists(Receipt.objects.filter(customer=OuterRef("pk")))
     )
-    return with_documents.update(
-        receivable_balance=_total(invoices) - _total(receipts),
-        open_order_amount=_total(orders) - _total(invoices.filter(order__status=OrderStatus.OPEN)),
-        last_transaction_on=_latest(SalesInvoice, InvoiceStatus.POSTED, "date"),
-        last_transaction_amount=_latest(SalesInvoice, InvoiceStatus.POSTED, "amount"),
-        last_receipt_on=_latest(Receipt, ReceiptStatus.POSTED, "date"),
-        last_receipt_amount=_latest(Receipt, ReceiptStatus.POSTED, "amount"),
-    )
+    return with_documents.update(**figures_updates())

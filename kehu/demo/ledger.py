@@ -276,13 +276,12 @@ def _post(kind: str, item, actor, customer, written: dict):
             )  # fmt: skip
         if kind == "status":
             order = written.get(item.number)
-            if order is not None:
-                change = (
-                    services.order_close
-                    if item.status == OrderStatus.CLOSED
-                    else services.order_cancel
-                )
-                change(actor=actor, order=order)
+            if order is None:
+                pass
+            elif item.status == OrderStatus.CLOSED:
+                services.order_close(actor=actor, order=order)
+            else:
+                services.order_cancel(actor=actor, order=order, on=item.closed_on)
             return None
         if kind == "invoice":
             order = written.get(item.order.number) if item.order else None

@@ -14,9 +14,8 @@ and has the unapplied part of its receipts to its credit:
 - the **balance** as of ``D`` is the open amounts less the unapplied receipts: for today it is
   the customer's maintained receivable balance (docs/decisions/0008-sales-ledger.md).
 
-The documents keep no cancellation date: an invoice (or receipt) is cancelled (reversed) by
-one write that nothing changes afterwards, so its ``updated_at`` is when that happened; the
-day is taken in the installation's time zone.
+An invoice keeps the day it was cancelled (``cancelled_on``), a receipt the day it was
+reversed (``reversed_on``): as of an earlier day it counts as it was then.
 
 Everything is one grouped query whatever the number of customers: the invoices, the
 settlements (negative, in the bucket of their invoice) and the receipts in effect, as one
@@ -48,7 +47,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -96,14 +94,6 @@ def _shift(day: datetime.date, days: int) -> datetime.date:
         return day + datetime.timedelta(days=days)
     except OverflowError:
         return datetime.date.max if days > 0 else datetime.date.min
-
-
-def _end_of(day: datetime.date) -> datetime.datetime | None:
-    """The first moment after ``day`` in the installation's time zone (None: never)."""
-    if day >= datetime.date.max:
-        return None
-    start = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
-    return timezone.make_aware(start)
 
 
 def _cents(value) -> Decimal:
@@ -154,20 +144,18 @@ class Aging:
 
 def invoices_in_effect(as_of: datetime.date, prefix: str = "") -> Q:
     """Invoices dated on or before ``as_of`` and not cancelled by its end."""
-    return _in_effect(as_of, prefix, InvoiceStatus.POSTED, InvoiceStatus.CANCELLED)
+    return _in_effect(as_of, prefix, InvoiceStatus.POSTED, InvoiceStatus.CANCELLED, "cancelled_on")
 
 
 def receipts_in_effect(as_of: datetime.date, prefix: str = "") -> Q:
     """Receipts dated on or before ``as_of`` and not reversed by its end."""
-    return _in_effect(as_of, prefix, ReceiptStatus.POSTED, ReceiptStatus.REVERSED)
+    return _in_effect(as_of, prefix, ReceiptStatus.POSTED, ReceiptStatus.REVERSED, "reversed_on")
 
 
-def _in_effect(as_of, prefix: str, live: str, undone: str) -> Q:
-    condition = Q(**{f"{prefix}status": live})
-    end = _end_of(as_of)
-    if end is not None:
-        # undone later than as_of: its last change (the cancellation) is after the day
-        condition |= Q(**{f"{prefix}status": undone, f"{prefix}updated_at__gte": end})
+def _in_effect(as_of, prefix: str, live: str, undone: str, undone_on: str) -> Q:
+    condition = Q(**{f"{prefix}status": live}) | Q(
+        **{f"{prefix}status": undone, f"{prefix}{undone_on}__gt": as_of}
+    )
     return Q(**{f"{prefix}date__lte": as_of}) & condition
 
 

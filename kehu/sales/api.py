@@ -15,6 +15,7 @@ from kehu.core.api.schemas import ObjectId
 from kehu.customers.selectors import customers_visible_to
 from kehu.sales import selectors, services
 from kehu.sales.schemas import (
+    CancelIn,
     InvoiceFilter,
     InvoiceIn,
     InvoiceOut,
@@ -137,8 +138,8 @@ def order_close(request, number: str):
     auth=requires("sales.change_salesorder"),
     summary="Cancel an open order that has no posted invoice, or one awaiting approval",
 )
-def order_cancel(request, number: str):
-    services.order_cancel(actor=request.user, order=_order(request, number))
+def order_cancel(request, number: str, when: Query[CancelIn]):
+    services.order_cancel(actor=request.user, order=_order(request, number), on=when.on)
     return document_out(_order(request, number))
 
 
@@ -196,8 +197,8 @@ def invoice_get(request, number: str):
     auth=requires("sales.change_salesinvoice"),
     summary="Cancel a posted invoice that no receipt settles",
 )
-def invoice_cancel(request, number: str):
-    services.invoice_cancel(actor=request.user, invoice=_invoice(request, number))
+def invoice_cancel(request, number: str, when: Query[CancelIn]):
+    services.invoice_cancel(actor=request.user, invoice=_invoice(request, number), on=when.on)
     return document_out(_invoice(request, number))
 
 

@@ -101,17 +101,48 @@ def figures_computed(customers: QuerySet | None = None) -> dict[int, dict]:
     return figures
 
 
-def figures_refresh(customer: Customer) -> dict:
-    """Store the customer's figures as its documents give them; return them.
+def _total(queryset: QuerySet) -> Coalesce:
+    """The sum of ``amount`` over the outer customer's rows of ``queryset``, as a subquery."""
+    total = (
+        queryset.filter(customer=OuterRef("pk"))
+        .order_by()
+        .values("customer")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=_MONEY), Value(ZERO), output_field=_MONEY)
+
+
+def _latest_of(model, status, name: str) -> Subquery:
+    latest = model.objects.filter(customer=OuterRef("pk"), status=status).order_by("-date", "-id")
+    return Subquery(latest.values(name)[:1], output_field=_MONEY if name == "amount" else None)
+
+
+def figures_updates() -> dict:
+    """Every figure as an expression over the outer customer's documents, for one ``UPDATE``
+    of any set of customers (the definitions above, as ``figures_computed`` reads them)."""
+    invoices = SalesInvoice.objects.filter(status=InvoiceStatus.POSTED)
+    receipts = Receipt.objects.filter(status=ReceiptStatus.POSTED)
+    orders = SalesOrder.objects.filter(status=OrderStatus.OPEN)
+    return {
+        "receivable_balance": _total(invoices) - _total(receipts),
+        "open_order_amount": _total(orders)
+        - _total(invoices.filter(order__status=OrderStatus.OPEN)),
+        "last_transaction_on": _latest_of(SalesInvoice, InvoiceStatus.POSTED, "date"),
+        "last_transaction_amount": _latest_of(SalesInvoice, InvoiceStatus.POSTED, "amount"),
+        "last_receipt_on": _latest_of(Receipt, ReceiptStatus.POSTED, "date"),
+        "last_receipt_amount": _latest_of(Receipt, ReceiptStatus.POSTED, "amount"),
+    }
+
+
+def figures_refresh(customer: Customer) -> None:
+    """Store the customer's figures as its documents give them: one ``UPDATE``.
 
     A bulk update, not ``save()``: the figures are a cache of the documents, whose own
     changes are in the audit trail; the archive's version and change time stay as they are.
+    The ``customer`` object keeps the figures it was read with.
     """
-    values = figures_computed(Customer.objects.filter(pk=customer.pk))[customer.pk]
-    Customer.objects.filter(pk=customer.pk).update(**values)
-    for name, value in values.items():
-        setattr(customer, name, value)
-    return values
+    Customer.objects.filter(pk=customer.pk).update(**figures_updates())
 
 
 def _settled(field: str) -> Coalesce:

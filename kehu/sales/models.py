@@ -11,6 +11,7 @@ a receipt's ``unapplied_amount``, an order's ``invoiced_amount``) and the figure
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -81,6 +82,32 @@ def _positive(name: str, field: str = "amount") -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(**{f"{field}__gt": 0}), name=name)
 
 
+def _undone_on(verbose: str):
+    """The day a document was cancelled (reversed): aging as of an earlier day counts it."""
+    return models.DateField(verbose, null=True, blank=True, editable=False)
+
+
+def _undone_by(verbose: str):
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=verbose,
+    )
+
+
+def _undone_when(name: str, status_field: str, undone: str, day: str) -> models.CheckConstraint:
+    """The day is set exactly when the document is cancelled (reversed)."""
+    return models.CheckConstraint(
+        condition=Q(**{status_field: undone, f"{day}__isnull": False})
+        | (~Q(**{status_field: undone}) & Q(**{f"{day}__isnull": True})),
+        name=name,
+    )
+
+
 class SalesOrder(SalesDocument):
     """A sales order (销售订单): what the customer ordered and is not yet invoiced.
 
@@ -100,6 +127,8 @@ class SalesOrder(SalesDocument):
     invoiced_amount = models.DecimalField(
         _("invoiced amount"), default=Decimal("0"), editable=False, **MONEY
     )
+    cancelled_on = _undone_on(_("cancelled on"))
+    cancelled_by = _undone_by(_("cancelled by"))
 
     class Meta(SalesDocument.Meta):
         verbose_name = _("sales order")
@@ -109,6 +138,12 @@ class SalesOrder(SalesDocument):
             models.CheckConstraint(
                 condition=Q(invoiced_amount__gte=0) & Q(invoiced_amount__lte=F("amount")),
                 name="salesorder_invoiced_within_amount",
+            ),
+            _undone_when(
+                "salesorder_cancelled_on_when_cancelled",
+                "status",
+                OrderStatus.CANCELLED,
+                "cancelled_on",
             ),
         ]
         indexes = [models.Index(fields=["customer", "status"], name="salesorder_customer")]
@@ -140,6 +175,8 @@ class SalesInvoice(SalesDocument):
         related_name="invoices",
         verbose_name=_("sales order"),
     )
+    cancelled_on = _undone_on(_("cancelled on"))
+    cancelled_by = _undone_by(_("cancelled by"))
 
     class Meta(SalesDocument.Meta):
         verbose_name = _("sales invoice")
@@ -152,6 +189,12 @@ class SalesInvoice(SalesDocument):
             ),
             models.CheckConstraint(
                 condition=Q(due_date__gte=F("date")), name="salesinvoice_due_not_before_date"
+            ),
+            _undone_when(
+                "salesinvoice_cancelled_on_when_cancelled",
+                "status",
+                InvoiceStatus.CANCELLED,
+                "cancelled_on",
             ),
         ]
         indexes = [
@@ -184,6 +227,8 @@ class Receipt(SalesDocument):
         _("status"), max_length=20, choices=ReceiptStatus.choices, default=ReceiptStatus.POSTED
     )
     unapplied_amount = models.DecimalField(_("unapplied amount"), editable=False, **MONEY)
+    reversed_on = _undone_on(_("reversed on"))
+    reversed_by = _undone_by(_("reversed by"))
 
     class Meta(SalesDocument.Meta):
         verbose_name = _("receipt")
@@ -193,6 +238,9 @@ class Receipt(SalesDocument):
             models.CheckConstraint(
                 condition=Q(unapplied_amount__gte=0) & Q(unapplied_amount__lte=F("amount")),
                 name="receipt_unapplied_within_amount",
+            ),
+            _undone_when(
+                "receipt_reversed_on_when_reversed", "status", ReceiptStatus.REVERSED, "reversed_on"
             ),
         ]
         indexes = [models.Index(fields=["customer", "status"], name="receipt_customer")]

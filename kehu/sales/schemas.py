@@ -126,6 +126,14 @@ class ReverseIn(InputSchema):
     on: Date | None = Field(None, description="The day of the reversal (default today).")
 
 
+class CancelIn(InputSchema):
+    on: Date | None = Field(
+        None,
+        description="The day of the cancellation (default today; not before the document's "
+        "date): aging as of an earlier day still counts the document.",
+    )
+
+
 class DocumentOut(Schema):
     id: int
     number: str
@@ -141,6 +149,8 @@ class DocumentOut(Schema):
 
 class OrderOut(DocumentOut):
     invoiced_amount: Decimal
+    cancelled_on: datetime.date | None = None
+    cancelled_by: str | None = Field(None, description="The user who cancelled it.")
     credit_warning: str | None = Field(
         None,
         description="Set when the request just written was let through by the credit check "
@@ -152,6 +162,8 @@ class InvoiceOut(DocumentOut):
     due_date: datetime.date
     open_amount: Decimal
     order_number: str | None
+    cancelled_on: datetime.date | None = None
+    cancelled_by: str | None = Field(None, description="The user who cancelled it.")
     credit_warning: str | None = Field(
         None, description="Set when the credit check let this invoice through with a warning."
     )
@@ -159,6 +171,8 @@ class InvoiceOut(DocumentOut):
 
 class ReceiptOut(DocumentOut):
     unapplied_amount: Decimal
+    reversed_on: datetime.date | None = None
+    reversed_by: str | None = Field(None, description="The user who reversed it.")
 
 
 class SettlementOut(Schema):
@@ -190,6 +204,11 @@ def document_out(document, decision=None) -> dict:
     for name in ("invoiced_amount", "due_date", "open_amount", "unapplied_amount"):
         if hasattr(document, name):
             values[name] = getattr(document, name)
+    for day, user in (("cancelled_on", "cancelled_by"), ("reversed_on", "reversed_by")):
+        if hasattr(document, day):
+            values[day] = getattr(document, day)
+            who = getattr(document, user)
+            values[user] = who.get_username() if who is not None else None
     if hasattr(document, "order_id"):
         values["order_number"] = document.order.number if document.order_id else None
     if decision is not None and decision.message:

@@ -15,15 +15,17 @@ def _scoped(model, user) -> QuerySet:
 
 
 def orders_visible_to(user) -> QuerySet:
-    return _scoped(SalesOrder, user).select_related("customer", "currency")
+    return _scoped(SalesOrder, user).select_related("customer", "currency", "cancelled_by")
 
 
 def invoices_visible_to(user) -> QuerySet:
-    return _scoped(SalesInvoice, user).select_related("customer", "currency", "order")
+    return _scoped(SalesInvoice, user).select_related(
+        "customer", "currency", "order", "cancelled_by"
+    )
 
 
 def receipts_visible_to(user) -> QuerySet:
-    return _scoped(Receipt, user).select_related("customer", "currency")
+    return _scoped(Receipt, user).select_related("customer", "currency", "reversed_by")
 
 
 def settlements_visible_to(user) -> QuerySet:

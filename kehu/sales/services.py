@@ -63,9 +63,18 @@ class Allocation:
 def customer_locked(actor, customer_id: int) -> Customer:
     """The customer, locked for the rest of the transaction; one the actor may not see is
     refused exactly like a missing one."""
-    customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
-    visible = Customer.objects.all() if actor is None else customers_visible_to(actor)
-    if customer is None or not visible.filter(pk=customer_id).exists():
+    # The class and the currency come along for the credit check (``of``: only the customer's
+    # row is locked, not the master data it refers to).
+    locked = Customer.objects.select_for_update(of=("self",)).select_related(
+        "customer_class", "currency"
+    )
+    try:
+        customer = locked.get(pk=customer_id)
+    except (Customer.DoesNotExist, ValueError, TypeError):
+        customer = None
+    if customer is None or (
+        actor is not None and not customers_visible_to(actor).filter(pk=customer_id).exists()
+    ):
         raise Customer.DoesNotExist(_("Customer %(key)s does not exist.") % {"key": customer_id})
     return customer
 
@@ -140,9 +149,48 @@ def _date(value, field: str) -> datetime.date:
     return value
 
 
+# References the services have read (and locked) themselves: ``full_clean`` need not look
+# them up again.
+REFERENCES = ("customer", "currency", "order", "receipt", "invoice", "cancelled_by")
+
+
+def _validate(document) -> None:
+    """The rules of a new or changed document's fields: their validators, ``clean()`` and the
+    unique number (one query). Not the references (see ``REFERENCES``), nor the check
+    constraints: the database enforces those, and every one of them is also a field's
+    validator, a ``clean()`` rule or a figure these services compute themselves, so a
+    violation would be a bug, not bad input."""
+    document.full_clean(exclude=REFERENCES, validate_constraints=False)
+
+
 def _save(document, *, update_fields=None) -> None:
-    document.full_clean()
+    """Write a document validated by ``_validate``, or the service's own figures and
+    statuses (``update_fields``), which the database's check constraints guard."""
     document.save(update_fields=update_fields)
+
+
+def _undone_on(document, on) -> datetime.date:
+    """The day a document is cancelled or reversed: today by default; a day given is never
+    before the document's own date (aging as of an earlier day counts it as it was)."""
+    if on is None:
+        return timezone.localdate()
+    on = _date(on, "date")
+    if on < document.date:
+        raise ValidationError(
+            {
+                "date": ValidationError(
+                    _("The document is dated %(date)s: it cannot be undone before that."),
+                    code="before_document",
+                    params={"date": document.date},
+                )
+            }
+        )
+    return on
+
+
+def _user(actor):
+    """The user to record as having done something (None: the system)."""
+    return actor if getattr(actor, "pk", None) is not None else None
 
 
 def _conflict(message, code: str, **params) -> ConflictError:
@@ -175,7 +223,7 @@ def order_create(
             amount=_money(amount, "amount"),
             currency=_currency(customer, currency),
         )
-        order.full_clean()
+        _validate(order)
         decision = credit_control(
             customer=customer,
             amount=order.amount,
@@ -227,7 +275,7 @@ def order_update(*, actor, order: SalesOrder, data: dict) -> SalesOrder:
                 )
         if "currency" in data:
             order.currency = _currency(customer, data["currency"])
-        order.full_clean()
+        _validate(order)
         decision = _order_credit(customer, order, left_before, CheckAction.UPDATE)
         _save(order)
         figures_refresh(customer)
@@ -274,7 +322,7 @@ def order_reopen(*, actor, order: SalesOrder) -> SalesOrder:
     return order
 
 
-def _order_set_status(actor, order: SalesOrder, status: str) -> SalesOrder:
+def _order_set_status(actor, order: SalesOrder, status: str, on=None) -> SalesOrder:
     with transaction.atomic():
         customer = customer_locked(actor, order.customer_id)
         order = _locked(SalesOrder, order.pk)
@@ -293,7 +341,11 @@ def _order_set_status(actor, order: SalesOrder, status: str) -> SalesOrder:
                 "order_invoiced",
             )
         order.status = status
-        _save(order, update_fields=["status", "updated_at"])
+        fields = ["status", "updated_at"]
+        if status == OrderStatus.CANCELLED:
+            order.cancelled_on, order.cancelled_by = _undone_on(order, on), _user(actor)
+            fields += ["cancelled_on", "cancelled_by"]
+        _save(order, update_fields=fields)
         figures_refresh(customer)
     return order
 
@@ -303,10 +355,10 @@ def order_close(*, actor, order: SalesOrder) -> SalesOrder:
     return _order_set_status(actor, order, OrderStatus.CLOSED)
 
 
-def order_cancel(*, actor, order: SalesOrder) -> SalesOrder:
+def order_cancel(*, actor, order: SalesOrder, on: datetime.date | None = None) -> SalesOrder:
     """Cancel an open order that has no posted invoice, or one awaiting credit approval
-    (its request is withdrawn)."""
-    return _order_set_status(actor, order, OrderStatus.CANCELLED)
+    (its request is withdrawn); the order records the day (``on``, default today) and who."""
+    return _order_set_status(actor, order, OrderStatus.CANCELLED, on)
 
 
 # --- invoices ------------------------------------------------------------------------------
@@ -388,7 +440,7 @@ def invoice_post(
                     )
                 }
             )
-        invoice.full_clean()
+        _validate(invoice)
         decision = PASSED
         if order is None:
             decision = credit_control(
@@ -409,9 +461,12 @@ def invoice_post(
     return invoice
 
 
-def invoice_cancel(*, actor, invoice: SalesInvoice) -> SalesInvoice:
+def invoice_cancel(
+    *, actor, invoice: SalesInvoice, on: datetime.date | None = None
+) -> SalesInvoice:
     """Cancel a posted invoice that no receipt settles (reverse its settlements first); what
-    it invoiced of its order counts as ordered again."""
+    it invoiced of its order counts as ordered again. The invoice records the day (``on``,
+    default today; aging as of an earlier day still counts it) and who."""
     with transaction.atomic():
         customer = customer_locked(actor, invoice.customer_id)
         invoice = _locked(SalesInvoice, invoice.pk)
@@ -423,7 +478,8 @@ def invoice_cancel(*, actor, invoice: SalesInvoice) -> SalesInvoice:
                 "invoice_settled",
             )
         invoice.status = InvoiceStatus.CANCELLED
-        _save(invoice, update_fields=["status", "updated_at"])
+        invoice.cancelled_on, invoice.cancelled_by = _undone_on(invoice, on), _user(actor)
+        _save(invoice, update_fields=["status", "cancelled_on", "cancelled_by", "updated_at"])
         if invoice.order_id:
             order = _locked(SalesOrder, invoice.order_id)
             order.invoiced_amount -= invoice.amount
@@ -435,8 +491,14 @@ def invoice_cancel(*, actor, invoice: SalesInvoice) -> SalesInvoice:
 # --- receipts and settlements --------------------------------------------------------------
 
 
-def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix="") -> Settlement:
-    """Settle ``amount`` of ``invoice`` with ``receipt`` (both locked, of one customer)."""
+def _apply(
+    receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix="", pending=None
+) -> Settlement:
+    """Settle ``amount`` of ``invoice`` with ``receipt`` (both locked, of one customer). The
+    receipt's unapplied amount is lowered in memory, for the caller to write once after all
+    its settlements (``_receipt_applied``). The settlement and the invoice's open amount are
+    written now, or — with a ``pending`` list, for a receipt not written yet — appended to it
+    for ``_settlements_write``."""
     errors = {}
     if receipt.status != ReceiptStatus.POSTED:
         errors["receipt"] = _("The receipt is reversed.")
@@ -473,23 +535,35 @@ def _apply(receipt: Receipt, invoice: SalesInvoice, amount: Decimal, on, prefix=
             code="too_early",
         )
     settlement = Settlement(
-        customer_id=receipt.customer_id, receipt=receipt, invoice=invoice, amount=amount, date=on
+        customer=receipt.customer, receipt=receipt, invoice=invoice, amount=amount, date=on
     )
     try:
-        settlement.full_clean()
+        _validate(settlement)
     except ValidationError as exc:
         raise ValidationError(
             {f"{prefix}{key}": value for key, value in exc.message_dict.items()}
         ) from exc
-    settlement.save()
     invoice.open_amount -= amount
-    _save(invoice, update_fields=["open_amount", "updated_at"])
     receipt.unapplied_amount -= amount
-    _save(receipt, update_fields=["unapplied_amount", "updated_at"])
+    if pending is None:
+        _settlements_write([(settlement, invoice)])
+    else:
+        pending.append((settlement, invoice))
     return settlement
 
 
-def _settle_oldest_first(receipt: Receipt) -> None:
+def _settlements_write(settlements) -> None:
+    for settlement, invoice in settlements:
+        settlement.save()
+        _save(invoice, update_fields=["open_amount", "updated_at"])
+
+
+def _receipt_applied(receipt: Receipt) -> None:
+    """Write what ``_apply`` left of the receipt unapplied."""
+    _save(receipt, update_fields=["unapplied_amount", "updated_at"])
+
+
+def _settle_oldest_first(receipt: Receipt, pending: list) -> None:
     """Apply the receipt to the customer's open invoices, the earliest due first (then the
     earliest dated, then by number), until it is used up."""
     invoices = (
@@ -500,19 +574,24 @@ def _settle_oldest_first(receipt: Receipt) -> None:
     for invoice in invoices:
         if not receipt.unapplied_amount:
             break
-        _apply(receipt, invoice, min(receipt.unapplied_amount, invoice.open_amount), None)
+        _apply(
+            receipt, invoice, min(receipt.unapplied_amount, invoice.open_amount), None, "", pending
+        )
 
 
-def _settle_listed(receipt: Receipt, allocations) -> None:
+def _settle_listed(receipt: Receipt, allocations, pending: list) -> None:
+    read = {}  # an invoice named twice: the second allocation sees what the first left open
     for index, item in enumerate(allocations):
         prefix = f"allocations.{index}."
         number = str(getattr(item, "invoice", None) or item.get("invoice") or "").strip()
         amount = getattr(item, "amount", None) if not isinstance(item, dict) else item.get("amount")
-        invoice = (
-            SalesInvoice.objects.select_for_update()
-            .filter(customer_id=receipt.customer_id, number=number)
-            .first()
-        )
+        if number not in read:
+            read[number] = (
+                SalesInvoice.objects.select_for_update()
+                .filter(customer_id=receipt.customer_id, number=number)
+                .first()
+            )
+        invoice = read[number]
         if invoice is None:
             raise ValidationError(
                 {
@@ -523,7 +602,7 @@ def _settle_listed(receipt: Receipt, allocations) -> None:
             )
         if amount is None:
             amount = min(receipt.unapplied_amount, invoice.open_amount)
-        _apply(receipt, invoice, amount, None, prefix)
+        _apply(receipt, invoice, amount, None, prefix, pending)
 
 
 def receipt_post(
@@ -550,11 +629,15 @@ def receipt_post(
             unapplied_amount=amount,
             currency=_currency(customer, currency),
         )
-        _save(receipt)
+        _validate(receipt)
+        # Settled first in memory, so that the receipt is written once, with what is left.
+        pending = []
         if allocations is None:
-            _settle_oldest_first(receipt)
+            _settle_oldest_first(receipt, pending)
         else:
-            _settle_listed(receipt, allocations)
+            _settle_listed(receipt, allocations, pending)
+        _save(receipt)
+        _settlements_write(pending)
         figures_refresh(customer)
     return receipt
 
@@ -580,7 +663,9 @@ def settlement_create(
                     _("Nothing to settle: the receipt is used up or the invoice settled."),
                     "nothing_to_settle",
                 )
+        receipt.customer = customer
         settlement = _apply(receipt, invoice, amount, date)
+        _receipt_applied(receipt)
         figures_refresh(customer)
     return settlement
 
@@ -613,18 +698,20 @@ def settlement_reverse(
 
 def receipt_reverse(*, actor, receipt: Receipt, on: datetime.date | None = None) -> Receipt:
     """Reverse a posted receipt (returned, bounced, entered by mistake): its settlements are
-    undone and it no longer counts."""
+    undone and it no longer counts. The receipt records the day (``on``, default today) and
+    who."""
     with transaction.atomic():
         customer = customer_locked(actor, receipt.customer_id)
         receipt = _locked(Receipt, receipt.pk)
         if receipt.status != ReceiptStatus.POSTED:
             raise _conflict(_("The receipt is reversed already."), "receipt_reversed")
-        on = timezone.localdate() if on is None else _date(on, "date")
+        on = _undone_on(receipt, on)
         active = receipt.settlements.select_for_update().filter(status=SettlementStatus.ACTIVE)
         for settlement in active.order_by("pk"):
             _undo(settlement, on)
         receipt = _locked(Receipt, receipt.pk)
         receipt.status = ReceiptStatus.REVERSED
-        _save(receipt, update_fields=["status", "updated_at"])
+        receipt.reversed_on, receipt.reversed_by = on, _user(actor)
+        _save(receipt, update_fields=["status", "reversed_on", "reversed_by", "updated_at"])
         figures_refresh(customer)
     return receipt

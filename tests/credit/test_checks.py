@@ -195,6 +195,27 @@ def test_branches_are_checked_with_the_whole_group_against_the_head_office(make_
     order(branch_b, "SO3", "200")
 
 
+def test_the_group_reaches_down_the_whole_chain_of_controlled_branches(make_customer, policy):
+    policy("block")
+    head = make_customer(credit_limit="1000")
+    branch = make_customer(parent_code=head.code, control_via_parent=True)
+    sub = make_customer(parent_code=branch.code, control_via_parent=True)
+    own = make_customer(parent_code=branch.code, control_via_parent=False, credit_limit="5000")
+    apart = make_customer(parent_code=own.code, control_via_parent=True)
+    order(sub, "SO1", "300")
+    invoice(branch, "IN1", "300")
+    order(apart, "SO2", "2000")  # controlled through ``own``: not in the head office's group
+
+    with pytest.raises(CreditRefused) as refused:
+        order(sub, "SO3", "500")
+
+    details = refused.value.details
+    assert details["credit_unit"] == head.code
+    assert (details["receivables"], details["open_orders"]) == ("300.00", "300.00")
+    assert details["excess"] == "100.00"
+    order(head, "SO4", "400")
+
+
 def test_raising_an_order_is_checked_lowering_is_not(make_customer, policy):
     policy("block")
     c = make_customer()

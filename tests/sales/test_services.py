@@ -354,3 +354,33 @@ def test_a_customer_outside_the_actors_scope_is_refused_like_a_missing_one(make_
         services.invoice_cancel(actor=user, invoice=invoice)
     assert SalesInvoice.objects.get(pk=invoice.pk).status == "posted"
     assert not SalesOrder.objects.filter(number="SO2").exists()
+
+
+def test_an_invoice_named_twice_in_the_allocations_is_settled_within_its_open_amount(
+    make_customer,
+):
+    c = make_customer()
+    services.invoice_post(actor=None, customer=c, number="I1", date=DAY, amount=D("100"))
+    twice = [{"invoice": "I1", "amount": D("60")}, {"invoice": "I1", "amount": D("50")}]
+
+    with pytest.raises(ValidationError) as refused:
+        services.receipt_post(
+            actor=None, customer=c, number="R1", date=DAY, amount=D("200"), allocations=twice
+        )
+
+    assert "allocations.1.amount" in refused.value.message_dict
+    assert not Receipt.objects.exists()
+    receipt = services.receipt_post(
+        actor=None,
+        customer=c,
+        number="R1",
+        date=DAY,
+        amount=D("200"),
+        allocations=[twice[0], {"invoice": "I1"}],
+    )
+    assert receipt.unapplied_amount == D("100")
+    assert SalesInvoice.objects.get(number="I1").open_amount == 0
+    assert list(Settlement.objects.order_by("pk").values_list("amount", flat=True)) == [
+        D("60"),
+        D("40"),
+    ]

@@ -3,6 +3,7 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from kehu.customers.services.children import (
 from kehu.customers.services.references import resolve_reference
 from kehu.customers.services.user_fields import user_field_values_clean
 from kehu.customers.validators import validate_credit_code
-from kehu.masterdata.models import Salesperson
+from kehu.masterdata.models import Currency, Salesperson
 
 MAX_HEAD_OFFICE_DEPTH = 50
 TAG_MAX = 50
@@ -419,8 +420,11 @@ def customer_build_changes(
     was_derived = customer.mnemonic == mnemonic_for(customer.short_name or customer.name)
     errors: dict = {}
     before = _credit_values(customer)
+    currency_before = customer.currency_id
     _apply(customer, data, errors, actor, context)
     _check_field_scope(actor, data, before, customer, errors)
+    if "currency" in data and "currency" not in errors:
+        _check_currency_kept(customer, currency_before, errors)
     follows_name = was_derived if "mnemonic" not in data else not customer.mnemonic
     if follows_name:
         customer.mnemonic = mnemonic_for(customer.short_name or customer.name)
@@ -443,6 +447,32 @@ def customer_build_changes(
     if errors:
         raise ValidationError(errors)
     return tags
+
+
+def _check_currency_kept(customer: Customer, before: int | None, errors: dict) -> None:
+    """The trading currency is fixed once documents refer to the customer: its balances are
+    sums of those documents' amounts, in that currency (docs/decisions/0008-sales-ledger.md).
+    No currency means the base currency, so naming the base currency changes nothing."""
+    if customer.pk is None or customer.currency_id == before:
+        return
+    base = None
+    if before is None or customer.currency_id is None:
+        base = (
+            Currency.objects.filter(code=settings.KEHU_BASE_CURRENCY)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if (before or base) == (customer.currency_id or base):
+        return
+    documents = customer_transactions(customer)
+    if documents:
+        errors["currency"] = [
+            ValidationError(
+                _("The customer has %(usage)s: its trading currency can no longer change."),
+                code="currency_in_use",
+                params={"usage": describe_usage(documents)},
+            )
+        ]
 
 
 @transaction.atomic

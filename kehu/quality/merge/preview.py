@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -288,6 +289,24 @@ def document_relations() -> list:
     ]
 
 
+def document_models() -> dict:
+    """The models of ``document_relations``, each with its foreign keys to customers: a
+    record may name a customer twice (a credit event's customer and credit unit) and is one
+    record that moves, listed once."""
+    models = {}
+    for rel in document_relations():
+        models.setdefault(rel.related_model, []).append(rel)
+    return models
+
+
+def referring_to(relations: list, customer: Customer) -> Q:
+    """The records that name ``customer`` by any of ``relations``."""
+    condition = Q()
+    for rel in relations:
+        condition |= Q(**{rel.field.name: customer})
+    return condition
+
+
 def plural(model) -> str:
     return str(model._meta.verbose_name_plural)
 
@@ -313,19 +332,24 @@ def _moves(survivor: Customer, other: Customer) -> tuple[list[Move], list[Confli
         )
     branches = Customer.objects.filter(parent=other).exclude(pk=survivor.pk).count()
     moves.append(Move(BRANCHES, _("branches (customers whose head office it is)"), branches))
-    for rel in document_relations():
-        model, name = rel.related_model, rel.field.name
-        count = model._base_manager.filter(**{name: other}).count()
+    for model, relations in document_models().items():
+        count = model._base_manager.filter(referring_to(relations, other)).count()
         moves.append(Move(model._meta.label_lower, plural(model), count))
-        if count and rel.one_to_one and model._base_manager.filter(**{name: survivor}).exists():
-            conflicts.append(
-                Conflict(
-                    "one_to_one",
-                    _("Both customers have a %(record)s; a customer can have only one.")
-                    % {"record": model._meta.verbose_name},
-                    blocking=True,
+        for rel in relations:
+            name = rel.field.name
+            if (
+                rel.one_to_one
+                and model._base_manager.filter(**{name: other}).exists()
+                and model._base_manager.filter(**{name: survivor}).exists()
+            ):
+                conflicts.append(
+                    Conflict(
+                        "one_to_one",
+                        _("Both customers have a %(record)s; a customer can have only one.")
+                        % {"record": model._meta.verbose_name},
+                        blocking=True,
+                    )
                 )
-            )
     return moves, conflicts
 
 

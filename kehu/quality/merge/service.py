@@ -25,13 +25,14 @@ from kehu.quality.merge.preview import (
     SYSTEM_VALUES,
     USER_FIELD_PREFIX,
     MergePreview,
-    document_relations,
+    document_models,
     flag_key,
     flagged,
     head_office_conflict,
     merge_choice_keys,
     merge_plan,
     plural,
+    referring_to,
     shared_account_numbers,
     visible_pair,
 )
@@ -193,27 +194,32 @@ def _move_documents(survivor: Customer, other: Customer) -> dict[str, int]:
     """
     moved = {}
     old, new = str(other), str(survivor)
-    for rel in document_relations():
-        model, name = rel.related_model, rel.field.name
-        rows = model._base_manager.filter(**{name: other})
-        if not rows.exists():
+    for model, relations in document_models().items():
+        # counted once per record, however many of its keys name the other customer
+        count = model._base_manager.filter(referring_to(relations, other)).count()
+        if not count:
             continue
-        events_record_many(
-            action=AuditAction.UPDATE,
-            items=(
-                (row, {name: [old, new]}, survivor.pk)
-                for row in rows.order_by("pk").iterator(chunk_size=2000)
-            ),
-        )
-        try:
-            with transaction.atomic():
-                count = rows.update(**{name: survivor})
-        except IntegrityError as exc:
-            raise ConflictError(
-                _("The %(records)s of the two customers cannot be combined."),
-                code="merge_conflict",
-                params={"records": plural(model)},
-            ) from exc
+        for rel in relations:
+            name = rel.field.name
+            rows = model._base_manager.filter(**{name: other})
+            if not rows.exists():
+                continue
+            events_record_many(
+                action=AuditAction.UPDATE,
+                items=(
+                    (row, {name: [old, new]}, survivor.pk)
+                    for row in rows.order_by("pk").iterator(chunk_size=2000)
+                ),
+            )
+            try:
+                with transaction.atomic():
+                    rows.update(**{name: survivor})
+            except IntegrityError as exc:
+                raise ConflictError(
+                    _("The %(records)s of the two customers cannot be combined."),
+                    code="merge_conflict",
+                    params={"records": plural(model)},
+                ) from exc
         moved[model._meta.label_lower] = count
     return moved
 

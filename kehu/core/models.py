@@ -99,25 +99,49 @@ def _field_check(field):
         return None
     choices = {value for value, _label in field.flatchoices} if field.choices else None
     blank = field.blank
-    if type(field) in (models.CharField, models.TextField):
-        if any(
-            not isinstance(
-                v, validators.MaxLengthValidator | validators.ProhibitNullCharactersValidator
-            )
-            for v in field.validators
-        ):
-            return None
+    if type(field) in (models.CharField, models.TextField, models.EmailField, models.URLField):
+        # (None of these converts a text: ``to_python`` gives back any ``str``.)
+        own = validators.MaxLengthValidator | validators.ProhibitNullCharactersValidator
+        others = [v for v in field.validators if not isinstance(v, own)]
         longest = field.max_length or float("inf")
 
         def accepts(value):
             if value is None or value == "":
                 return blank
-            return (
-                type(value) is str
+            if not (
+                isinstance(value, str)
                 and len(value) <= longest
                 and (choices is None or value in choices)
                 and text_problem(value) is None
-            )
+            ):
+                return False
+            for validator in others:
+                try:
+                    validator(value)
+                except ValidationError:
+                    return False
+            return True
+
+        return accepts
+    if type(field) is models.DecimalField:
+        rules = list(field.validators)  # the digits and places, and any bounds
+
+        def accepts(value):
+            if value is None:
+                return blank
+            if not (
+                type(value) is Decimal
+                and value.is_finite()
+                and (choices is None or value in choices)
+                and decimal_problem(value) is None
+            ):
+                return False
+            for validator in rules:
+                try:
+                    validator(value)
+                except ValidationError:
+                    return False
+            return True
 
         return accepts
     if isinstance(field, _INTEGER_FIELDS) and not isinstance(field, models.AutoField):

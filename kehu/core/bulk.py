@@ -39,7 +39,7 @@ def _as_is(field) -> bool:
     return isinstance(field, _AS_IS)
 
 
-def _converter(field, conn):
+def value_converter(field, conn):
     """How ``field``'s value goes to the database: ``None`` (as it is), or a function. For
     the common types a value of exactly that type takes the driver adaptation directly (what
     ``get_db_prep_save`` ends with); any other value takes the field's own generic path."""
@@ -95,7 +95,7 @@ class RowWriter:
         key = getattr(conn, "_connections", None)
         key = conn if key is None else key[conn._alias]
         if self._plan_for is not key:
-            self._plan = [(f.attname, _converter(f, key)) for f in self.fields]
+            self._plan = [(f.attname, value_converter(f, key)) for f in self.fields]
             self._plan_for = key
         values = []
         for attname, convert in self._plan:

@@ -1,6 +1,7 @@
 """Abstract bases shared by every app's models."""
 
 import datetime
+import re
 from decimal import Decimal
 
 from django.core import validators
@@ -50,6 +51,8 @@ class TimeStampedModel(models.Model):
         for field, accepts in _compiled_checks(type(self)):
             if field.name not in exclude and accepts(getattr(self, field.attname)):
                 exclude.add(field.name)
+        if self._only_blank_left(exclude):
+            return  # every check below would skip every field left
         errors = {}
         try:
             super().clean_fields(exclude=exclude)
@@ -71,8 +74,38 @@ class TimeStampedModel(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def _only_blank_left(self, exclude) -> bool:
+        """True when every field not excluded is a blank-allowed field with an empty value
+        (Django's ``clean_fields`` skips those, and empty values have no text problem)."""
+        for field in _checked_fields(type(self)):
+            if field.name in exclude:
+                continue
+            if not field.blank:
+                return False
+            try:
+                value = getattr(self, field.attname)
+            except AttributeError:
+                return False
+            if value not in field.empty_values:
+                return False
+        return True
+
 
 _CHECKS: dict[type, list] = {}
+_CHECKED: dict[type, list] = {}
+
+
+def _checked_fields(model) -> list:
+    """The fields either check of ``clean_fields`` looks at (Django's ``fields``, ours the
+    concrete ones)."""
+    if model not in _CHECKED:
+        seen = {}
+        for field in [*model._meta.fields, *model._meta.concrete_fields]:
+            seen.setdefault(id(field), field)
+        _CHECKED[model] = list(seen.values())
+    return _CHECKED[model]
+
+
 _INTEGER_FIELDS = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField)
 
 
@@ -94,6 +127,21 @@ def _compiled_checks(model) -> list:
     return _CHECKS[model]
 
 
+def _plain_regex(validator):
+    """A ``RegexValidator`` (exactly that class) as a function raising what it raises, with
+    its lazily compiled pattern resolved once; any other validator as it is."""
+    if type(validator) is not validators.RegexValidator:
+        return validator
+    pattern = re.compile(validator.regex.pattern, validator.regex.flags)
+    inverse = validator.inverse_match
+
+    def check(value):
+        if (pattern.search(str(value)) is not None) == inverse:
+            validator(value)  # refused: the validator's own error
+
+    return check
+
+
 def _field_check(field):
     if field.generated or field.primary_key or field.is_relation:
         return None
@@ -102,7 +150,7 @@ def _field_check(field):
     if type(field) in (models.CharField, models.TextField, models.EmailField, models.URLField):
         # (None of these converts a text: ``to_python`` gives back any ``str``.)
         own = validators.MaxLengthValidator | validators.ProhibitNullCharactersValidator
-        others = [v for v in field.validators if not isinstance(v, own)]
+        others = [_plain_regex(v) for v in field.validators if not isinstance(v, own)]
         longest = field.max_length or float("inf")
 
         def accepts(value):

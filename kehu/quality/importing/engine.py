@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
-from kehu.customers.exports import header_language
+from kehu.customers.exports import FORMULA_TRIGGERS, header_language
 from kehu.quality.importing import cells
 from kehu.quality.importing.customers import CustomerImporter
 from kehu.quality.importing.importers import (
@@ -154,6 +154,7 @@ class ImportRun:
 
 
 _CONVERTERS = {"number": cells.number, "date": cells.date, "bool": cells.boolean}
+_text = cells.text
 
 
 def row_converter(header_map) -> Callable[[list], dict | None]:
@@ -175,7 +176,12 @@ def row_converter(header_map) -> Callable[[list], dict | None]:
             value = row[index] if index < width else None
             if value is not None and not (isinstance(value, str) and value == ""):
                 empty = False
-                value = to_value(value)
+                if to_value is _text and type(value) is str:  # cells.text, inlined
+                    value = value.strip()
+                    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS:
+                        value = value[1:]
+                else:
+                    value = to_value(value)
             elif user:
                 value = None
             else:

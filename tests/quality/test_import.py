@@ -147,6 +147,34 @@ def test_date_cells_numbers_and_booleans(tmp_path, admin_user, trees):
     assert columns == {"is_supplier", "credit_limit"}  # not a yes/no; 3 decimal places
 
 
+def test_dates_and_checked_texts_written_in_a_csv(tmp_path, admin_user, trees):
+    # A real day in ISO form is read as that date; an impossible or unreadable one, a bad
+    # email or web address, a negative limit get the fields' own errors.
+    header = ["code", "name", "class_code", "founded_on", "email", "website", "credit_limit"]
+    rows = [
+        ["T1", "丙一", "0101", "2020-02-29", "a@b.cn", "https://www.b.cn", "1000.50"],
+        ["T2", "丙二", "0101", "2021-02-29", "", "", ""],
+        ["T3", "丙三", "0101", "2021-2-3", "", "", ""],
+        ["T4", "丙四", "0101", "next week", "not-an-email", "not a url", "-5"],
+    ]
+    report = import_file(write_csv(tmp_path, [header, *rows]), actor=admin_user, skip_errors=True)
+
+    by_line = {}
+    for error in report.errors:
+        by_line.setdefault(error.line, set()).add((error.column, error.code))
+    assert by_line == {
+        3: {("founded_on", "invalid_date")},
+        5: {
+            ("founded_on", "invalid"),
+            ("email", "invalid"),
+            ("website", "invalid"),
+            ("credit_limit", "min_value"),
+        },
+    }
+    assert Customer.objects.get(code="T1").founded_on == datetime.date(2020, 2, 29)
+    assert Customer.objects.get(code="T3").founded_on == datetime.date(2021, 2, 3)
+
+
 # Upsert ---------------------------------------------------------------------------------------
 
 

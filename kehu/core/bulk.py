@@ -13,7 +13,11 @@ back by a unique column (or gives them). Errors are Django's (``IntegrityError``
 any query.
 """
 
+import datetime
+from decimal import Decimal
+
 from django.db import connection, models
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 # Field types whose Python value (validated by the model's checks) is what both drivers take.
 _AS_IS = (
@@ -35,6 +39,34 @@ def _as_is(field) -> bool:
     return isinstance(field, _AS_IS)
 
 
+def value_converter(field, conn):
+    """How ``field``'s value goes to the database: ``None`` (as it is), or a function. For
+    the common types a value of exactly that type takes the driver adaptation directly (what
+    ``get_db_prep_save`` ends with); any other value takes the field's own generic path."""
+    if _as_is(field):
+        return None
+    generic = field.get_db_prep_save
+    ops = conn.ops
+    if (
+        type(field) is models.DecimalField
+        and type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value
+    ):
+        return lambda value: value if type(value) is Decimal else generic(value, conn)
+    if type(field) is models.DateField:
+        adapt = ops.adapt_datefield_value
+        return lambda value: adapt(value) if type(value) is datetime.date else generic(value, conn)
+    if type(field) is models.DateTimeField:
+        adapt = ops.adapt_datetimefield_value
+
+        def convert(value):
+            if type(value) is datetime.datetime and value.tzinfo is not None:
+                return adapt(value)
+            return generic(value, conn)
+
+        return convert
+    return lambda value: generic(value, conn)
+
+
 class RowWriter:
     """Inserts instances (or ready rows) of ``model`` into its table, ``fields`` only (by
     default every concrete field but the primary key)."""
@@ -44,7 +76,7 @@ class RowWriter:
         self.connection = connection if using is None else using
         self.fields = fields or [f for f in model._meta.concrete_fields if not f.primary_key]
         self.columns = [f.column for f in self.fields]
-        self._plain = [_as_is(f) for f in self.fields]
+        self._plan_for, self._plan = None, []
         self._auto = [
             f
             for f in self.fields
@@ -58,11 +90,18 @@ class RowWriter:
             if adding or field.auto_now:
                 field.pre_save(instance, adding)
         conn = self.connection
+        # (``connection`` is the default connection's thread-local proxy: the plan is made
+        # for the connection object it stands for now.)
+        key = getattr(conn, "_connections", None)
+        key = conn if key is None else key[conn._alias]
+        if self._plan_for is not key:
+            self._plan = [(f.attname, value_converter(f, key)) for f in self.fields]
+            self._plan_for = key
         values = []
-        for field, plain in zip(self.fields, self._plain, strict=True):
-            value = getattr(instance, field.attname)
-            if not plain and value is not None:
-                value = field.get_db_prep_save(value, conn)
+        for attname, convert in self._plan:
+            value = getattr(instance, attname)
+            if convert is not None and value is not None:
+                value = convert(value)
             values.append(value)
         return tuple(values)
 

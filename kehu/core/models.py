@@ -1,11 +1,14 @@
 """Abstract bases shared by every app's models."""
 
+import copy
 import datetime
+import re
 from decimal import Decimal
 
 from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from kehu.core.text import text_problem
@@ -50,6 +53,8 @@ class TimeStampedModel(models.Model):
         for field, accepts in _compiled_checks(type(self)):
             if field.name not in exclude and accepts(getattr(self, field.attname)):
                 exclude.add(field.name)
+        if self._only_blank_left(exclude):
+            return  # every check below would skip every field left
         errors = {}
         try:
             super().clean_fields(exclude=exclude)
@@ -71,8 +76,38 @@ class TimeStampedModel(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def _only_blank_left(self, exclude) -> bool:
+        """True when every field not excluded is a blank-allowed field with an empty value
+        (Django's ``clean_fields`` skips those, and empty values have no text problem)."""
+        for field in _checked_fields(type(self)):
+            if field.name in exclude:
+                continue
+            if not field.blank:
+                return False
+            try:
+                value = getattr(self, field.attname)
+            except AttributeError:
+                return False
+            if value not in field.empty_values:
+                return False
+        return True
+
 
 _CHECKS: dict[type, list] = {}
+_CHECKED: dict[type, list] = {}
+
+
+def _checked_fields(model) -> list:
+    """The fields either check of ``clean_fields`` looks at (Django's ``fields``, ours the
+    concrete ones)."""
+    if model not in _CHECKED:
+        seen = {}
+        for field in [*model._meta.fields, *model._meta.concrete_fields]:
+            seen.setdefault(id(field), field)
+        _CHECKED[model] = list(seen.values())
+    return _CHECKED[model]
+
+
 _INTEGER_FIELDS = (models.IntegerField, models.BigIntegerField, models.SmallIntegerField)
 
 
@@ -94,30 +129,79 @@ def _compiled_checks(model) -> list:
     return _CHECKS[model]
 
 
+def _plain_regex(validator):
+    """``validator`` with its lazily compiled patterns resolved once (a copy whose pattern
+    attributes are the compiled patterns themselves): the same checks, the same errors,
+    without the lazy object's indirection on every call. A ``RegexValidator`` (exactly that
+    class) becomes a function raising what it raises."""
+    if type(validator) is validators.RegexValidator:
+        pattern = re.compile(validator.regex.pattern, validator.regex.flags)
+        inverse = validator.inverse_match
+
+        def check(value):
+            if (pattern.search(str(value)) is not None) == inverse:
+                validator(value)  # refused: the validator's own error
+
+        return check
+    resolved = None
+    for name in dir(validator):
+        if name.startswith("__"):
+            continue
+        value = getattr(validator, name, None)
+        if type(value) is SimpleLazyObject and isinstance(value, re.Pattern):
+            resolved = resolved or copy.copy(validator)
+            setattr(resolved, name, re.compile(value.pattern, value.flags))
+    return resolved or validator
+
+
 def _field_check(field):
     if field.generated or field.primary_key or field.is_relation:
         return None
     choices = {value for value, _label in field.flatchoices} if field.choices else None
     blank = field.blank
-    if type(field) in (models.CharField, models.TextField):
-        if any(
-            not isinstance(
-                v, validators.MaxLengthValidator | validators.ProhibitNullCharactersValidator
-            )
-            for v in field.validators
-        ):
-            return None
+    if type(field) in (models.CharField, models.TextField, models.EmailField, models.URLField):
+        # (None of these converts a text: ``to_python`` gives back any ``str``.)
+        own = validators.MaxLengthValidator | validators.ProhibitNullCharactersValidator
+        others = [_plain_regex(v) for v in field.validators if not isinstance(v, own)]
         longest = field.max_length or float("inf")
 
         def accepts(value):
             if value is None or value == "":
                 return blank
-            return (
-                type(value) is str
+            if not (
+                isinstance(value, str)
                 and len(value) <= longest
                 and (choices is None or value in choices)
                 and text_problem(value) is None
-            )
+            ):
+                return False
+            for validator in others:
+                try:
+                    validator(value)
+                except ValidationError:
+                    return False
+            return True
+
+        return accepts
+    if type(field) is models.DecimalField:
+        rules = list(field.validators)  # the digits and places, and any bounds
+
+        def accepts(value):
+            if value is None:
+                return blank
+            if not (
+                type(value) is Decimal
+                and value.is_finite()
+                and (choices is None or value in choices)
+                and decimal_problem(value) is None
+            ):
+                return False
+            for validator in rules:
+                try:
+                    validator(value)
+                except ValidationError:
+                    return False
+            return True
 
         return accepts
     if isinstance(field, _INTEGER_FIELDS) and not isinstance(field, models.AutoField):

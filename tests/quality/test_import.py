@@ -147,6 +147,34 @@ def test_date_cells_numbers_and_booleans(tmp_path, admin_user, trees):
     assert columns == {"is_supplier", "credit_limit"}  # not a yes/no; 3 decimal places
 
 
+def test_dates_and_checked_texts_written_in_a_csv(tmp_path, admin_user, trees):
+    # A real day in ISO form is read as that date; an impossible or unreadable one, a bad
+    # email or web address, a negative limit get the fields' own errors.
+    header = ["code", "name", "class_code", "founded_on", "email", "website", "credit_limit"]
+    rows = [
+        ["T1", "丙一", "0101", "2020-02-29", "a@b.cn", "https://www.b.cn", "1000.50"],
+        ["T2", "丙二", "0101", "2021-02-29", "", "", ""],
+        ["T3", "丙三", "0101", "2021-2-3", "", "", ""],
+        ["T4", "丙四", "0101", "next week", "not-an-email", "not a url", "-5"],
+    ]
+    report = import_file(write_csv(tmp_path, [header, *rows]), actor=admin_user, skip_errors=True)
+
+    by_line = {}
+    for error in report.errors:
+        by_line.setdefault(error.line, set()).add((error.column, error.code))
+    assert by_line == {
+        3: {("founded_on", "invalid_date")},
+        5: {
+            ("founded_on", "invalid"),
+            ("email", "invalid"),
+            ("website", "invalid"),
+            ("credit_limit", "min_value"),
+        },
+    }
+    assert Customer.objects.get(code="T1").founded_on == datetime.date(2020, 2, 29)
+    assert Customer.objects.get(code="T3").founded_on == datetime.date(2021, 2, 3)
+
+
 # Upsert ---------------------------------------------------------------------------------------
 
 
@@ -353,6 +381,49 @@ def test_a_salesperson_cannot_import_customers_outside_their_scope(tmp_path, tre
     assert refused == {"S2", "O1"}
     assert customers_visible_to(seller).filter(code="S1").exists()
     assert Customer.objects.get(pk=outside.pk).name == "外部公司"
+
+
+def test_a_branch_of_a_head_office_outside_the_scope_is_refused_with_it(tmp_path, trees):
+    # The head office and its branch are in one batch: the head office is refused once
+    # written (the seller could not see it), and the branch as depending on it.
+    seller = user_create(
+        username="seller4", password="Kehu-user-2026", roles=["salesperson"],
+        scope="classes", scope_classes=["01"],
+    )  # fmt: skip
+    rows = [
+        ["code", "name", "class_code", "parent_code"],
+        ["H2", "范围外总公司", "0201", ""],
+        ["B2", "范围内分公司", "0101", "H2"],
+        ["S3", "范围内", "0101", ""],
+    ]
+    report = import_file(write_xlsx(tmp_path, {"customers": rows}), actor=seller, skip_errors=True)
+
+    errors = errors_by_line(report)
+    assert errors[("customers", 2)].code == "out_of_scope"
+    assert errors[("customers", 3)].code == "depends_on" and "H2" in errors[("customers", 3)].text
+    assert list(Customer.objects.values_list("code", flat=True)) == ["S3"]
+
+
+def test_head_offices_earlier_in_the_same_batch(tmp_path, admin_user, trees):
+    customer(code="E1", name="已有公司")
+    rows = [
+        ["code", "name", "class_code", "parent_code"],
+        ["H3", "总公司", "0101", ""],
+        ["B3", "分公司", "0101", "H3"],
+        ["B31", "支公司", "0101", "B3"],
+        ["B4", "另一分公司", "0101", "E1"],
+    ]
+    report = import_file(write_csv(tmp_path, rows), actor=admin_user, operation_id="batch-heads")
+
+    assert report.ok, report.errors
+    parents = dict(Customer.objects.values_list("code", "parent__code"))
+    assert parents == {"E1": None, "H3": None, "B3": "H3", "B31": "B3", "B4": "E1"}
+    events = AuditEvent.objects.filter(operation_id="batch-heads", action="create")
+    created = Customer.objects.exclude(code="E1")
+    assert sorted(e.customer_id for e in events) == sorted(c.pk for c in created)
+    branch = events.get(customer_id=created.get(code="B31").pk)
+    assert branch.changes["parent"] == [None, str(Customer.objects.get(code="B3"))]
+    assert branch.object_repr == str(created.get(code="B31"))
 
 
 def test_a_sheet_the_actor_may_not_change_refuses_the_import(tmp_path, trees):

@@ -5,6 +5,7 @@ or an API call does for one customer) or an in-memory index loaded once (``Refer
 what an import of many rows uses) — so both refuse the same values with the same messages.
 """
 
+import functools
 from collections.abc import Callable
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -17,6 +18,7 @@ from kehu.masterdata.models import TreeNode
 ALIASES = ("name", "text")
 
 
+@functools.cache
 def _has_field(model, name: str) -> bool:
     try:
         model._meta.get_field(name)

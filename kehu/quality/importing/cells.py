@@ -9,10 +9,13 @@ form's own message.
 """
 
 import datetime
+import re
 from decimal import Decimal, InvalidOperation
 
 from kehu.customers.exports import FORMULA_TRIGGERS
 from kehu.customers.services.user_fields import FALSE_WORDS, TRUE_WORDS
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def text(value) -> str:
@@ -74,12 +77,19 @@ def _grouped(written: str) -> bool:
 
 
 def date(value):
-    """A date cell as ``date``; text as written (the service parses YYYY-MM-DD)."""
+    """A date cell as ``date``; text ``YYYY-MM-DD`` naming a real day as that ``date`` (what
+    the date fields make of it); other text as written (the service refuses it or parses it,
+    with the field's own message)."""
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
     written = text(value)
+    if len(written) == 10 and _ISO_DATE.match(written):
+        try:
+            return datetime.date.fromisoformat(written)
+        except ValueError:
+            return written
     return written or None
 
 

@@ -15,14 +15,23 @@ update that moves a customer to another head office (the chain must be checked f
 rows whose head office comes later in the file, and any batch the database refuses.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
 
-from kehu.audit.models import AuditAction
-from kehu.audit.recording import created_changes, updated_changes
-from kehu.audit.services import event_build, events_record_bulk
-from kehu.core.bulk import RowWriter
+from kehu.audit.context import recording_is_suspended
+from kehu.audit.models import AuditAction, AuditEvent
+from kehu.audit.recording import (
+    MASK,
+    SENSITIVE_FIELDS,
+    _fields,
+    _json_safe,
+    _related_text,
+    updated_changes,
+)
+from kehu.audit.services import _repr, event_build, events_record_bulk
+from kehu.core.bulk import RowWriter, rows_insert, value_converter
 from kehu.core.errors import ServiceError
 from kehu.customers import fields
 from kehu.customers.models import Customer
@@ -43,7 +52,127 @@ BATCH = 1000
 NAME_CONSTRAINT = "customer_name_unique_among_active"
 RELATED = [model_field for model_field, _m in fields.REFERENCE_FIELDS.values()]
 CUSTOMER_FIELDS = [f for f in Customer._meta.concrete_fields if not f.primary_key]
-CUSTOMER_WRITER = RowWriter(Customer, CUSTOMER_FIELDS)
+# New customers are inserted with their ids (``CustomerIds``): no read-back, and a head office
+# created earlier in the same batch is referred to before it is written.
+CUSTOMER_WRITER = RowWriter(Customer, [Customer._meta.pk, *CUSTOMER_FIELDS])
+
+
+class CustomerIds:
+    """Ids for the customers a batch creates, taken before they are written.
+
+    PostgreSQL: values of the table's own sequence, ``BATCH`` at a time (an unused value is
+    a gap, as after any rolled-back insert). SQLite: the import's transaction holds the
+    write lock from its start (``transaction_mode`` IMMEDIATE), so the next ids are those
+    after the largest ever given (``AUTOINCREMENT`` never reuses one); they are read again
+    after every write that did not use them (``forget``), since nothing else writes
+    customers meanwhile but the import's own service calls."""
+
+    def __init__(self):
+        self.free: list[int] = []
+        self.next: int | None = None
+
+    def take(self) -> int:
+        table = Customer._meta.db_table
+        if connection.vendor == "postgresql":
+            if not self.free:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                        "FROM generate_series(1, %s)",
+                        [table, Customer._meta.pk.column, BATCH],
+                    )
+                    self.free = [row[0] for row in cursor.fetchall()][::-1]
+            return self.free.pop()
+        if self.next is None:
+            with connection.cursor() as cursor:
+                pk = Customer._meta.pk.column
+                sql = (
+                    "SELECT max(coalesce((SELECT max(seq) FROM sqlite_sequence WHERE name = %s),"  # noqa: S608 - names from the model
+                    f" 0), coalesce((SELECT max({pk}) FROM {table}), 0))"
+                )
+                cursor.execute(sql, [table])
+                self.next = cursor.fetchone()[0] + 1
+        taken, self.next = self.next, self.next + 1
+        return taken
+
+    def forget(self) -> None:
+        self.next = None
+
+
+class CreatedChanges:
+    """``created_changes`` of the audit trail for many customers: the same snapshot (every
+    non-empty field as ``[None, shown]``), with the fields read once and the texts of the
+    master-data rows referred to (their ``str()``, in the site's language) kept for the
+    import: they do not change while the customer sheet is read. A head office's text is
+    taken from the row each time (an earlier row of the file may have renamed it)."""
+
+    def __init__(self):
+        self.plan = [
+            (f.name, f.attname, f, f.name in SENSITIVE_FIELDS, f.is_relation, f.related_model)
+            for f in _fields(Customer)
+        ]
+        self.texts: dict[tuple, str] = {}
+
+    def __call__(self, customer: Customer) -> dict:
+        """Call inside ``translation.override(settings.LANGUAGE_CODE)``, as the trail does."""
+        changes = {}
+        for name, attname, field, sensitive, relation, related in self.plan:
+            value = getattr(customer, attname)
+            if value is None or value == "" or value == {} or value == []:
+                continue
+            if sensitive:
+                shown = MASK
+            elif not relation:
+                kind = type(value)
+                shown = (
+                    value
+                    if kind is str or kind is int or kind is bool
+                    else _json_safe(field, value)
+                )
+            elif related is Customer:
+                shown = _related_text(field, value, "default", customer)
+            else:
+                shown = self.texts.get((name, value))
+                if shown is None:
+                    shown = _related_text(field, value, "default", customer)
+                    self.texts[(name, value)] = shown
+            changes[name] = [None, shown]
+        return changes
+
+
+class CreateEvents:
+    """The create events of a batch's customers as rows for one insert: what ``event_build``
+    makes of the first one (who, when, which kind of record), with each customer's own id,
+    text, time and changes put in (no model instance per event)."""
+
+    def __init__(self):
+        self.writer = RowWriter(AuditEvent)
+        names = [f.name for f in self.writer.fields]
+        self.at, self.object_id, self.repr, self.customer, self.changes = (
+            names.index(n) for n in ("at", "object_id", "object_repr", "customer_id", "changes")
+        )
+        self.at_field = AuditEvent._meta.get_field("at")
+        self.changes_field = AuditEvent._meta.get_field("changes")
+
+    def insert(self, items: list[tuple[Customer, dict]]) -> None:
+        if recording_is_suspended() or not items:
+            return
+        first, _changes = items[0]
+        template = self.writer.row(
+            event_build(action=AuditAction.CREATE, instance=first, customer_id=first.pk)
+        )
+        at = value_converter(self.at_field, connection) or (lambda value: value)
+        changes = value_converter(self.changes_field, connection)
+        rows = []
+        for customer, changed in items:
+            row = list(template)
+            row[self.at] = at(timezone.now())
+            row[self.object_id] = str(customer.pk)[:64]
+            row[self.repr] = _repr(customer)
+            row[self.customer] = customer.pk
+            row[self.changes] = changes(changed or {})
+            rows.append(tuple(row))
+        rows_insert(AuditEvent, self.writer.columns, rows)
 
 
 class VisibleCustomers:
@@ -54,8 +183,20 @@ class VisibleCustomers:
         self.queryset = queryset.only("pk", "code", "name", "deactivated_on", "parent_id")
         self.codes: dict[str, Customer] = {}
         self.names: dict[str, list] = {}
+        # New customers of the batch being built, not yet written: a row may name one as its
+        # head office (their scope is checked when the batch is written).
+        self.pending: dict[str, Customer] = {}
+
+    def load(self, codes) -> None:
+        """Remember the customers of ``codes`` in one query (a batch's head offices)."""
+        wanted = [c for c in set(codes) if c and c not in self.codes and c not in self.pending]
+        for start in range(0, len(wanted), BATCH):
+            for found in self.queryset.filter(code__in=wanted[start : start + BATCH]):
+                self.codes[found.code] = found
 
     def _by_code(self, text):
+        if text in self.pending:
+            return self.pending[text]
         if text not in self.codes:
             found = self.queryset.filter(code=text).first()
             if found is None:
@@ -76,13 +217,32 @@ class VisibleCustomers:
         self.names.clear()
 
 
+class KnownReferences(ReferenceIndex):
+    """A ``ReferenceIndex`` that remembers what each value named: the master data does not
+    change while the customer sheet is read, and 100,000 rows name the same few rows."""
+
+    def __init__(self, model, rows):
+        super().__init__(model, rows)
+        self.resolved: dict = {}
+
+    def resolve(self, value, *, current=None):
+        if current is not None or type(value) is not str:
+            return super().resolve(value, current=current)
+        found = self.resolved.get(value)
+        if found is None:
+            found = super().resolve(value)  # a refusal is raised again each time
+            if found is not None:
+                self.resolved[value] = found
+        return found
+
+
 def build_context(actor, visible) -> BuildContext:
     references = {}
     for key, (_field, model) in fields.REFERENCE_FIELDS.items():
         if model == "customer":
             references[key] = VisibleCustomers(visible)
         else:
-            references[key] = ReferenceIndex(model, model._default_manager.all())
+            references[key] = KnownReferences(model, model._default_manager.all())
     own = None
     if actor is not None and getattr(actor, "pk", None):
         own = Salesperson.objects.filter(user=actor, is_active=True).first()
@@ -100,7 +260,8 @@ class _ScopeLost(Exception):
 
 
 def _as_new(creates: list) -> None:
-    """After a rollback, the customers a batch created are new again."""
+    """After a rollback, the customers a batch created are new again (written again through
+    the services, which give them ids)."""
     for pending in creates:
         pending.customer.pk = None
         pending.customer._state.adding = True
@@ -132,6 +293,10 @@ class CustomerImporter(CustomerServiceImporter):
         )
         self.pending_codes: set[str] = set()
         self.user = self.actor if getattr(self.actor, "pk", None) else None
+        self.created_changes = CreatedChanges()
+        self.create_events = CreateEvents()
+        self.ids = CustomerIds()
+        self.heads: VisibleCustomers = self.context.references["parent_code"]
 
     # rows ---------------------------------------------------------------------------------
 
@@ -148,6 +313,7 @@ class CustomerImporter(CustomerServiceImporter):
     def _process(self) -> None:
         rows, self.buffer = self.buffer, []
         codes = [code for _line, code, _values in rows if code]
+        self.heads.load(cells.text(values.get("parent_code")) for _l, _c, values in rows)
         existing = {
             c.code: c
             for c in self.visible.select_related(*RELATED)
@@ -160,8 +326,13 @@ class CustomerImporter(CustomerServiceImporter):
             if not self._check_dependencies(line, code, values):
                 continue
             parent = cells.text(values.get("parent_code"))
-            if parent and parent != code and parent in self.pending_codes:
-                self._flush()  # the head office is in this batch: write it first
+            if (
+                parent
+                and parent != code
+                and parent in self.pending_codes
+                and parent not in self.heads.pending
+            ):
+                self._flush()  # the head office is updated in this batch: write it first
             if (
                 parent
                 and parent != code
@@ -201,7 +372,9 @@ class CustomerImporter(CustomerServiceImporter):
             self.refuse(line, code, exc)
             return
         customer.created_by = customer.updated_by = self.user
+        customer.pk = self.ids.take()
         self._claim(customer, None, code)
+        self.heads.pending[code] = customer
         self.creates.append(Pending(line, code, values, customer))
 
     def _update(self, line, code, values, customer) -> None:
@@ -261,6 +434,7 @@ class CustomerImporter(CustomerServiceImporter):
         creates, updates = self.creates, self.updates
         self.creates, self.updates = [], []
         self.pending_codes.clear()
+        self.heads.pending.clear()  # written below (or refused): looked up as stored rows
         while creates or updates:
             try:
                 with transaction.atomic():  # a savepoint: the batch is written whole or not
@@ -275,12 +449,33 @@ class CustomerImporter(CustomerServiceImporter):
                 self._one_by_one(creates, updates)
                 return
             except _ScopeLost as exc:
-                _as_new(creates)
-                for pending in exc.lost:
-                    self.refuse(pending.line, pending.code, scope_lost_error())
-                    self._release(pending)
-                creates = [p for p in creates if p not in exc.lost]
-                updates = [p for p in updates if p not in exc.lost]
+                gone = self._refuse_lost(exc.lost, creates)
+                creates = [p for p in creates if p not in gone]
+                updates = [p for p in updates if p not in gone]
+
+    def _refuse_lost(self, lost: list[Pending], creates: list[Pending]) -> list[Pending]:
+        """Refuse the rows the actor could no longer see, and the new customers of the batch
+        whose head office is one of them (as a row depending on a refused one)."""
+        gone = list(lost)
+        for pending in lost:
+            self.refuse(pending.line, pending.code, scope_lost_error())
+            self._release(pending)
+        heads = {p.customer.pk: p for p in lost if p.before is None}
+        while heads:
+            found = {}
+            for pending in creates:
+                head = heads.get(pending.customer.parent_id)
+                if head is None or pending in gone:
+                    continue
+                self.run.depends_on(
+                    self, pending.line, "parent_code", pending.code, "customers", head.code,
+                    head.line,
+                )  # fmt: skip
+                self._release(pending)
+                gone.append(pending)
+                found[pending.customer.pk] = pending
+            heads = found
+        return gone
 
     def _write_batch(self, creates: list[Pending], updates: list[Pending]) -> None:
         # The search index of the batch's customers is written set-based (SQLite's triggers
@@ -291,16 +486,10 @@ class CustomerImporter(CustomerServiceImporter):
 
     def _write_rows(self, creates: list[Pending], updates: list[Pending]) -> None:
         if creates:
-            # one executemany / COPY (kehu.core.bulk), then the new ids read back by code
+            # one executemany / COPY (kehu.core.bulk), with the ids taken when built
             customers = [p.customer for p in creates]
             CUSTOMER_WRITER.insert(customers)
-            ids = dict(
-                Customer.objects.filter(code__in=[c.code for c in customers]).values_list(
-                    "code", "pk"
-                )
-            )
             for customer in customers:
-                customer.pk = ids[customer.code]
                 customer._state.adding = False
         groups: dict[tuple, list[Customer]] = {}
         now = timezone.now()
@@ -328,16 +517,13 @@ class CustomerImporter(CustomerServiceImporter):
 
     def _record(self, creates: list[Pending], updates: list[Pending]) -> None:
         events = []
+        with translation.override(settings.LANGUAGE_CODE):
+            snapshots = [self.created_changes(p.customer) for p in creates]
+        self.create_events.insert(
+            [(p.customer, c) for p, c in zip(creates, snapshots, strict=True)]
+        )
         for pending in creates:
             customer = pending.customer
-            events.append(
-                event_build(
-                    action=AuditAction.CREATE,
-                    instance=customer,
-                    changes=created_changes(customer),
-                    customer_id=customer.pk,
-                )
-            )
             self.codes[pending.code] = customer.pk
             self.run.change(self, pending.line, pending.code, "create", {})
             self.run.written["customers"].add(pending.code)
@@ -358,6 +544,10 @@ class CustomerImporter(CustomerServiceImporter):
         events_record_bulk(events)
         if creates:
             self.context.references["parent_code"].forget()
+
+    def _write(self, line: int, code: str, values: dict) -> None:
+        self.ids.forget()  # the service gives the customer an id of its own
+        super()._write(line, code, values)
 
     def _release(self, pending: Pending) -> None:
         """A refused row no longer holds its code and name."""

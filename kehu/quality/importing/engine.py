@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
-from kehu.customers.exports import header_language
+from kehu.customers.exports import FORMULA_TRIGGERS, header_language
 from kehu.quality.importing import cells
 from kehu.quality.importing.customers import CustomerImporter
 from kehu.quality.importing.importers import (
@@ -153,34 +153,55 @@ class ImportRun:
         self.report.changes.append(RowChange(sheet, line, key, action, changed))
 
 
-def _row_values(header_map, row: list) -> dict | None:
-    """The row's cells by input name, converted by kind; None for an empty row."""
-    values, user_fields, empty = {}, {}, True
+_CONVERTERS = {"number": cells.number, "date": cells.date, "bool": cells.boolean}
+_text = cells.text
+
+
+def row_converter(header_map) -> Callable[[list], dict | None]:
+    """``convert(row)``: the row's cells by input name, converted by kind (user-defined
+    fields under ``user_fields``); None for an empty row. The columns' conversions are looked
+    up once per sheet."""
+    plan = []
     for index, column in header_map.positions.items():
         if column.kind == "ignored":
             continue
-        value = row[index] if index < len(row) else None
-        if isinstance(value, str) and value == "":
-            value = None
-        if value is not None:
-            empty = False
         if column.kind == "user":
-            user_fields[column.key] = None if value is None else cells.user_value(value)
-            continue
-        if column.kind == "number":
-            value = cells.number(value)
-        elif column.kind == "date":
-            value = cells.date(value)
-        elif column.kind == "bool":
-            value = cells.boolean(value)
+            plan.append((index, True, column.key, cells.user_value))
         else:
-            value = cells.text(value)
-        values[column.name] = value
-    if empty:
-        return None
-    if user_fields:
-        values["user_fields"] = user_fields
-    return values
+            plan.append((index, False, column.name, _CONVERTERS.get(column.kind, cells.text)))
+
+    def convert(row: list) -> dict | None:
+        values, user_fields, empty, width = {}, {}, True, len(row)
+        for index, user, name, to_value in plan:
+            value = row[index] if index < width else None
+            if value is not None and not (isinstance(value, str) and value == ""):
+                empty = False
+                if to_value is _text and type(value) is str:  # cells.text, inlined
+                    value = value.strip()
+                    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS:
+                        value = value[1:]
+                else:
+                    value = to_value(value)
+            elif user:
+                value = None
+            else:
+                value = to_value(None)
+            if user:
+                user_fields[name] = value
+            else:
+                values[name] = value
+        if empty:
+            return None
+        if user_fields:
+            values["user_fields"] = user_fields
+        return values
+
+    return convert
+
+
+def _row_values(header_map, row: list) -> dict | None:
+    """The row's cells by input name, converted by kind; None for an empty row."""
+    return row_converter(header_map)(row)
 
 
 def _plan(kind: str, sheets: list[SheetData], run: ImportRun) -> list[tuple]:
@@ -278,9 +299,10 @@ def import_file(
             for spec, sheet, header_map in planned:
                 run.stage = _("Importing “%(sheet)s”…") % {"sheet": sheet.name or spec.name_zh}
                 importer = importer_class(spec.importer)(run, spec, sheet.name, header_map)
+                convert = row_converter(header_map)
                 for line, row in sheet.rows:
                     run.advance()
-                    values = _row_values(header_map, row)
+                    values = convert(row)
                     if values is None:
                         continue
                     report.rows += 1

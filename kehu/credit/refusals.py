@@ -15,7 +15,8 @@ transaction ends:
 - the outermost transaction is rolled back: it is written again right after, in a
   transaction of its own (when what it refers to is gone with the rollback — a customer
   created in the same import — there is nothing to record it against, and it is dropped);
-- the outermost transaction commits: it is forgotten.
+- the outermost transaction commits: it is forgotten;
+- the caller rolls back on purpose (an import's dry run): ``refusals_forget`` drops it first.
 
 Django runs hooks after a commit (``on_commit``) but none after a rollback, so the
 connection's two rollback methods are wrapped, once per connection, to call ``_rewrite``.
@@ -50,6 +51,14 @@ def refusal_keep(write: Callable, using: str | None = None):
         connection.run_on_commit.append((set(), pending.clear, False))
     pending.append(_Kept(write, len(connection.savepoint_ids), record.pk))
     return record
+
+
+def refusals_forget(using: str | None = None) -> None:
+    """Drop the refusals kept on this connection: the caller rolls back on purpose, as a dry
+    run does, and what was refused in it never happened."""
+    pending = transaction.get_connection(using).__dict__.get(_PENDING)
+    if pending:
+        pending.clear()
 
 
 def _pending(connection) -> list[_Kept]:

@@ -80,6 +80,17 @@ def test_an_import_that_skips_refused_rows_records_the_refusal_once(
     assert refusals(c) == [("SO2", 200)]
 
 
+def test_a_dry_run_import_records_no_refusal(tmp_path, admin_user, make_customer, policy):
+    policy("block")
+    c = make_customer(code="K1")
+
+    report = _import(tmp_path, admin_user, dry_run=True)
+
+    assert not report.written and not SalesOrder.objects.exists()
+    assert [(e.line, e.code) for e in report.errors] == [(3, "credit_refused")]
+    assert refusals(c) == []
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_refusal_outlives_the_rollback_of_the_outermost_transaction(make_customer, policy):
     # A transactional test starts from an emptied database: the seeded currency may be gone.

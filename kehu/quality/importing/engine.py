@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
+from kehu.credit.refusals import refusals_forget
 from kehu.customers.exports import FORMULA_TRIGGERS, header_language
 from kehu.quality.importing import cells
 from kehu.quality.importing.customers import CustomerImporter
@@ -310,6 +311,8 @@ def import_file(
                 importer.finish()
             report.written = not dry_run and (skip_errors or not report.errors)
             if not report.written:
+                if dry_run:
+                    refusals_forget()  # a trial: its credit refusals are the report's errors
                 transaction.set_rollback(True)
     except UnreadableFile as exc:
         report.errors.append(RowError("", 0, "", "unreadable", str(exc), text=str(exc)))

@@ -319,3 +319,19 @@ def test_the_cli_refuses_bad_options(archive, tmp_path):
         call_command("export", str(tmp_path / "x.xlsx"), "--columns", "code,nope")
     with pytest.raises(CommandError, match="no active user"):
         call_command("export", str(tmp_path / "x.xlsx"), "--user", "ghost")
+
+
+def test_the_form_checks_every_column_the_import_reads_by_default(archive):
+    from kehu.customers.services import user_field_create
+
+    user_field_create(
+        actor=None,
+        data={"key": "source", "label_zh": "客户来源", "label_en": "Source", "field_type": "text"},
+    )
+    page = browser(archive["admin"]).get("/customers/export/").content.decode()
+    checked = set(re.findall(r'name="columns" value="([^"]+)" checked', page))
+
+    assert {"code", "remarks", "country", "kind", "tags", "source"} <= checked
+    assert "status" not in checked and "receivable_balance" not in checked
+    data = download(browser(archive["admin"]).get("/customers/export/?format=csv&language=en"))
+    assert csv_rows(data)[0][-3:] == ["control_via_parent", "tags", "source"]

@@ -278,6 +278,7 @@ def test_list_rows_are_what_the_schema_makes_of_each_customer(api, archive, quer
     ]
     rendered = ninja_api.renderer.render(None, expected, response_status=200)
     assert response.content == rendered.encode()
+    assert response["Content-Type"] == api.get(f"{CUSTOMERS}/{a1.pk}")["Content-Type"]
     if "A1" in by_code and any(row["code"] == "A1" for row in body["results"]):
         row = next(row for row in body["results"] if row["code"] == "A1")
         assert row["updated_by"] == "editor" and row["tags"] == ["华东", "重点"]

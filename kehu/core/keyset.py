@@ -13,7 +13,6 @@ import base64
 import binascii
 import datetime
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import reduce
@@ -43,12 +42,6 @@ class SortKey:
     @property
     def label(self) -> str:
         return f"-{self.path}" if self.descending else self.path
-
-
-# Reads the rows ``ids`` (already chosen through the query's conditions and scope), in that
-# order, as dicts that carry each sort key's value under its path: a list that needs no model
-# instances (the API's customer list) reads its rows this way.
-RowReader = Callable[[list, list[SortKey]], list[dict]] | None
 
 
 @dataclass(frozen=True)
@@ -171,9 +164,6 @@ def cursor_at(row, keys: list[SortKey], direction: str) -> Cursor:
     """The position of ``row``: the rows after it (``next``) or before it (``previous``)."""
     values = []
     for key in keys:
-        if isinstance(row, dict):  # a ``values()`` row that carries the sort paths
-            values.append(row[key.path])
-            continue
         value = row
         for part in key.path.split("__"):
             value = None if value is None else getattr(value, part)
@@ -181,15 +171,12 @@ def cursor_at(row, keys: list[SortKey], direction: str) -> Cursor:
     return Cursor(tuple(key.label for key in keys), direction, tuple(values))
 
 
-def window_at_cursor(
-    queryset: QuerySet, keys: list[SortKey], cursor: Cursor, size: int, read: RowReader = None
-):
+def window_at_cursor(queryset: QuerySet, keys: list[SortKey], cursor: Cursor, size: int):
     """The ``size`` rows after or before ``cursor``; reading ``size + 1`` ids tells whether
-    a further page exists. ``read(ids, keys)``, when given, reads the rows instead of
-    ``_rows`` (see ``RowReader``)."""
+    a further page exists."""
     if cursor.direction == FORWARD:
         ids = _ids(queryset.filter(_beyond(keys, cursor.values, after=True)), keys, size + 1)
-        rows = _read(queryset, ids[:size], keys, read)
+        rows = _rows(queryset, ids[:size])
         return Window(
             rows,
             next=cursor_at(rows[-1], keys, FORWARD) if len(ids) > size and rows else None,
@@ -198,7 +185,7 @@ def window_at_cursor(
     if cursor.values is not None:
         queryset = queryset.filter(_beyond(keys, cursor.values, after=False))
     ids = _ids(queryset.reverse(), keys, size + 1)
-    rows = _read(queryset, ids[:size][::-1], keys, read)
+    rows = _rows(queryset, ids[:size][::-1])
     return Window(
         rows,
         next=cursor_at(rows[-1], keys, FORWARD) if rows and cursor.values is not None else None,
@@ -206,14 +193,12 @@ def window_at_cursor(
     )
 
 
-def window_at_offset(
-    queryset: QuerySet, keys: list[SortKey], offset: int, size: int, read: RowReader = None
-):
+def window_at_offset(queryset: QuerySet, keys: list[SortKey], offset: int, size: int):
     """The ``size`` rows from ``offset`` (page numbers), with cursors to go on from there;
     reading ``size + 1`` ids tells whether a further page exists (no count needed)."""
     # beyond what a 64-bit OFFSET holds there are no rows (and the database would refuse it)
     ids = _ids(queryset, keys, size + 1, offset) if offset + size < 2**63 else []
-    rows = _read(queryset, ids[:size], keys, read)
+    rows = _rows(queryset, ids[:size])
     return Window(
         rows,
         next=cursor_at(rows[-1], keys, FORWARD) if rows and len(ids) > size else None,
@@ -247,12 +232,6 @@ def _ids(queryset: QuerySet, keys: list[SortKey], limit: int, offset: int = 0) -
 
 def _plain(key: SortKey):
     return F(key.path).desc() if key.descending else F(key.path).asc()
-
-
-def _read(queryset: QuerySet, ids: list, keys: list[SortKey], read: RowReader) -> list:
-    if read is None:
-        return _rows(queryset, ids)
-    return read(ids, keys) if ids else []
 
 
 def _rows(queryset: QuerySet, ids: list) -> list:

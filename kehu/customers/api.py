@@ -31,7 +31,6 @@ from kehu.core.api.pagination import (
     paginate,
 )
 from kehu.core.api.schemas import Bool, InputSchema, ObjectId, SafeStr
-from kehu.core.api.setup import render_json
 from kehu.customers import exports, fields, selectors, services, statistics
 from kehu.customers.filters import CustomerFilter, filter_with_saved, saved_query_of
 from kehu.customers.models import Customer, SavedQuery
@@ -51,8 +50,7 @@ from kehu.customers.schemas import (
     UserFieldOut,
     UserFieldPatch,
     customer_detail_out,
-    customer_row_out,
-    customer_rows,
+    customer_out,
 )
 from kehu.customers.services import saved_queries as saved_query_services
 from kehu.customers.services.children import CHILD_KINDS
@@ -191,12 +189,8 @@ def customer_list(
     saved: Query[SavedParam],
 ):
     filters, _query = _conditions(request, saved)
-    queryset = filters.apply(selectors.customers_visible_to(request.user))
-    # The rows are read as values (no model instances) and rendered as they are: built in
-    # CustomerOut's names and order from typed columns, they need no validation pass
-    # (tests/api/test_customer_list.py holds them to the schema's output).
-    body = cursor_paginate(request, queryset, page, customer_row_out, read=customer_rows)
-    return render_json(request, body)
+    queryset = filters.apply(selectors.customer_list(request.user))
+    return cursor_paginate(request, queryset, page, customer_out)
 
 
 @customers.post(

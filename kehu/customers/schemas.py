@@ -8,7 +8,6 @@ import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from django.contrib.auth import get_user_model
 from django.db import models
 from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
@@ -378,67 +377,12 @@ def customer_out(customer: Customer) -> dict:
     return data
 
 
-# The list's rows read as ``values()`` (``customer_rows``): each output name -> its lookup.
-def _row_lookups() -> dict[str, str | None]:
-    username = get_user_model().USERNAME_FIELD
-    lookups = {}
-    for name in CustomerOut.model_fields:
-        if name in fields.REFERENCE_FIELDS:
-            lookups[name] = f"{fields.REFERENCE_FIELDS[name][0]}__code"
-        elif name in ("created_by", "updated_by"):
-            lookups[name] = f"{name}__{username}"
-        elif name in ("tags", "is_active"):
-            lookups[name] = None  # read apart / derived
-        else:
-            lookups[name] = name
-    return lookups
-
-
-def customer_rows(ids: list, keys: list) -> list[dict]:
-    """The customers ``ids`` (chosen by a scoped query), in that order, as ``customer_row_out``
-    reads them: one query for the fields and the references' codes, one for the tags, no
-    model instances (``keyset.RowReader``; ``keys`` are the page's sort keys, whose values the
-    rows carry for the cursors)."""
-    lookups = {lookup for lookup in _row_lookups().values() if lookup}
-    lookups.update(key.path for key in keys)
-    lookups.add("deactivated_on")
-    rows = {
-        row["id"]: row
-        for row in Customer._base_manager.filter(pk__in=ids).order_by().values(*lookups)
-    }
-    tags: dict[int, list[str]] = {pk: [] for pk in rows}
-    through = Customer.tags.through.objects.filter(customer_id__in=list(rows))
-    for customer_id, name in through.order_by("tag__name").values_list("customer_id", "tag__name"):
-        tags[customer_id].append(name)
-    for pk, row in rows.items():
-        row["tags"] = tags[pk]
-    return [rows[pk] for pk in ids if pk in rows]
-
-
-def customer_row_out(row: dict) -> dict:
-    """A row of ``customer_rows`` as ``customer_out`` gives it: the same names, values and
-    order (``CustomerOut``'s), so the API's list answers byte for byte as it did through the
-    schema."""
-    out = {}
-    for name, lookup in _ROW_LOOKUPS.items():
-        if lookup is not None:
-            out[name] = row[lookup]
-        elif name == "is_active":
-            out[name] = row["deactivated_on"] is None
-        else:
-            out[name] = row[name]
-    return out
-
-
 def customer_detail_out(customer: Customer) -> dict:
     """``customer_out`` plus the nested lists (needs ``selectors.customer_detail``)."""
     data = customer_out(customer)
     for kind in fields.CHILD_LISTS:
         data[kind] = list(getattr(customer, kind).all())
     return data
-
-
-_ROW_LOOKUPS = _row_lookups()
 
 
 # User-defined fields and tags ------------------------------------------------------------

@@ -98,21 +98,18 @@ def cursor_paginate(
     queryset: QuerySet,
     params: CursorPageParams,
     serialize: Callable[[Any], Any] | None = None,
-    read: keyset.RowReader = None,
 ) -> dict:
     """One page of ``queryset`` (ordered, ending with the primary key) by its page number or
     by a cursor: a COUNT that stops at ``COUNT_LIMIT`` and the page's ids, then its rows. A
-    cursor that does not fit the query's ordering raises a field error on ``cursor``.
-    ``read`` reads the page's rows as dicts instead of model instances
-    (``keyset.RowReader``); ``serialize`` turns each row into its output."""
+    cursor that does not fit the query's ordering raises a field error on ``cursor``."""
     keys = keyset.sort_keys(queryset)
     if params.cursor:
         cursor = keyset.decode_cursor(params.cursor, keys)
-        window = keyset.window_at_cursor(queryset, keys, cursor, params.page_size, read)
+        window = keyset.window_at_cursor(queryset, keys, cursor, params.page_size)
         page = None
     else:
         offset = (params.page - 1) * params.page_size
-        window = keyset.window_at_offset(queryset, keys, offset, params.page_size, read)
+        window = keyset.window_at_offset(queryset, keys, offset, params.page_size)
         page = params.page
     count, exact = keyset.count_up_to(queryset, COUNT_LIMIT)
     next_cursor = window.next.encode() if window.next else None

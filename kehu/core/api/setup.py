@@ -1,6 +1,6 @@
 """Assembles the NinjaAPI: authentication, error handlers and each app's router."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
 from ninja.renderers import JSONRenderer
@@ -14,16 +14,6 @@ class Utf8JSONRenderer(JSONRenderer):
     curl, and a third smaller."""
 
     json_dumps_params = {"ensure_ascii": False}
-
-
-def render_json(request, data, *, status: int = 200) -> HttpResponse:
-    """``data`` rendered as the API renders every body, without the validation pass against
-    the operation's response schema: for a large output already built in the schema's names,
-    order and types (the customer list), where that pass costs more than the page's queries.
-    Ninja passes a returned response through as it is."""
-    from kehu.api import api
-
-    return api.create_response(request, data, status=status)
 
 
 def build_api() -> NinjaAPI:

@@ -91,3 +91,32 @@ class DataScope(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user}: {self.get_kind_display()}"
+
+
+class RoleGrant(models.Model):
+    """A permission that ``kehu migrate`` has handed to a built-in role (``roles.ROLES``).
+
+    The ledger that tells, on the next release, a permission new to the role's definition
+    (hand it out) from one an administrator has since taken away (leave it away): see
+    ``roles.roles_sync``. Written only by that sync; custom roles have no rows.
+    """
+
+    role = models.CharField(_("role"), max_length=150)  # the built-in group's name
+    permission = models.ForeignKey(
+        "auth.Permission",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("permission"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "permission"]
+        verbose_name = _("permission granted to a built-in role")
+        verbose_name_plural = _("permissions granted to built-in roles")
+        constraints = [
+            models.UniqueConstraint(fields=["role", "permission"], name="rolegrant_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.role}: {self.permission_id}"

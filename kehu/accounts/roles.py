@@ -1,9 +1,20 @@
 """The roles of SPEC §9 as Django groups with model permissions.
 
-Groups are created with their permissions when missing, after every ``migrate``; a group an
-administrator has since edited is left as it is.
+After every ``migrate`` (``post_migrate``), ``roles_sync`` keeps the five built-in roles in
+step with their definitions below, without undoing what an administrator changed:
+
+- a missing built-in role is created with every permission of its definition;
+- a permission added to a role's definition (a new release's) is given to the role once;
+- a permission taken out of a role's definition is taken from the role;
+- a permission an administrator took from a built-in role or gave to it stays as they left it
+  (it is not in the definition's change), and roles an administrator created are never touched.
+
+What the sync has handed out is kept in ``RoleGrant`` (the ledger); the difference between the
+definition and the ledger is the release's change. An installation from before the ledger has
+none: its first sync treats every permission of the definition that a role lacks as new.
 """
 
+from django.db import connections, transaction
 from django.utils.translation import gettext_noop
 
 MASTERDATA_MODELS = [
@@ -110,37 +121,89 @@ KEHU_APPS = ("masterdata", "customers", "sales", "credit", "evaluation", "accoun
 ADMIN_AUTH_MODELS = ("user", "group")
 
 
-def roles_seed(*, using="default"):
-    """Create each missing role group with its permissions. Idempotent."""
-    from django.apps import apps
-    from django.contrib.auth.management import create_permissions
-    from django.contrib.auth.models import Group, Permission
+def _wanted_permissions(using: str) -> dict[str, set[int]]:
+    """Each built-in role's permission ids, as ``ROLES`` defines them."""
+    from django.contrib.auth.models import Permission
     from django.db.models import Q
 
+    everything = Q(content_type__app_label__in=KEHU_APPS) | Q(
+        content_type__app_label="auth", content_type__model__in=ADMIN_AUTH_MODELS
+    )
+    ids = {
+        (app_label, codename): pk
+        for pk, app_label, codename in Permission.objects.using(using)
+        .filter(everything)
+        .values_list("pk", "content_type__app_label", "codename")
+    }
+    wanted = {}
+    for name, perms in ROLES.items():
+        if perms == "__all__":
+            wanted[name] = set(ids.values())
+        else:
+            wanted[name] = {ids[key] for key in (tuple(p.split(".")) for p in perms) if key in ids}
+    return wanted
+
+
+def roles_sync(*, using="default") -> dict[str, tuple[set[int], set[int]]]:
+    """Create the missing built-in roles and bring the others up to their definitions (see
+    the module's docstring). Idempotent. Returns, per role, the permission ids added and
+    removed."""
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Group
+
+    from kehu.accounts.models import RoleGrant
+    from kehu.audit.context import recording_suspended
+
+    if RoleGrant._meta.db_table not in connections[using].introspection.table_names():
+        return {}  # migrated back to before the ledger: nothing can be compared
     # post_migrate reaches the apps in INSTALLED_APPS order: make sure the permissions of
     # every app the roles hand out exist, including apps listed after this one (audit).
     for label in (*KEHU_APPS, "auth"):
         create_permissions(apps.get_app_config(label), verbosity=0, using=using)
-    wanted_all = Permission.objects.using(using).filter(
-        Q(content_type__app_label__in=KEHU_APPS)
-        | Q(content_type__app_label="auth", content_type__model__in=ADMIN_AUTH_MODELS)
-    )
-    for name, perms in ROLES.items():
-        group, created = Group.objects.using(using).get_or_create(name=name)
-        if not created:
-            continue
-        if perms == "__all__":
-            group.permissions.set(wanted_all)
-            continue
-        wanted = Q()
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            wanted |= Q(content_type__app_label=app_label, codename=codename)
-        group.permissions.set(Permission.objects.using(using).filter(wanted))
+    wanted_by_role = _wanted_permissions(using)
+    granted_by_role: dict[str, set[int]] = {}
+    for role, permission_id in RoleGrant.objects.using(using).values_list("role", "permission_id"):
+        granted_by_role.setdefault(role, set()).add(permission_id)
+    done = {}
+    with transaction.atomic(using=using):
+        for name, wanted in wanted_by_role.items():
+            group = Group.objects.using(using).filter(name=name).first()
+            granted = granted_by_role.get(name)
+            if group is None:
+                with recording_suspended():  # a new role: nothing to compare it with
+                    group = Group.objects.using(using).create(name=name)
+                    group.permissions.set(wanted)
+                added, removed = wanted, set()
+            else:
+                held = set(group.permissions.values_list("pk", flat=True))
+                # Without a ledger (an installation from before it) every permission the
+                # role lacks counts as new.
+                added = (wanted - (held if granted is None else granted)) - held
+                removed = ((granted or set()) - wanted) & held
+                # Recorded in the audit trail like an administrator's change of the role.
+                if added:
+                    group.permissions.add(*added)
+                if removed:
+                    group.permissions.remove(*removed)
+            if granted != wanted:
+                with recording_suspended():
+                    RoleGrant.objects.using(using).filter(role=name).exclude(
+                        permission_id__in=wanted
+                    ).delete()
+                    RoleGrant.objects.using(using).bulk_create(
+                        [
+                            RoleGrant(role=name, permission_id=pk)
+                            for pk in wanted - (granted or set())
+                        ]
+                    )
+            done[name] = (added, removed)
+    return done
+
+
+# The demo loader's name for it.
+roles_seed = roles_sync
 
 
 def roles_seed_after_migrate(sender, using="default", **kwargs):
-    from kehu.audit.context import recording_suspended
-
-    with recording_suspended():
-        roles_seed(using=using)
+    roles_sync(using=using)

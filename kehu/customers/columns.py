@@ -135,7 +135,12 @@ SYSTEM_COLUMNS = (
     _system("updated_at", "修改时间", "datetime"),
 )
 BUILTIN_COLUMNS = {column.key: column for column in SPEC_COLUMNS + EXTRA_COLUMNS + SYSTEM_COLUMNS}
-DEFAULT_COLUMNS = tuple(column.key for column in SPEC_COLUMNS)
+# The default columns of an export: everything the importer reads back, so that a file
+# exported without a choice of columns and imported again changes nothing (SPEC §8's columns
+# first, in its order, then the rest of the writable vocabulary — the country above all, which
+# says whether the tax number is a unified social credit code). ``parse_columns`` adds the
+# active user-defined fields after them.
+DEFAULT_COLUMNS = tuple(column.key for column in SPEC_COLUMNS + EXTRA_COLUMNS)
 # The web list's columns when none are chosen.
 LIST_DEFAULT_COLUMNS = (
     "code",
@@ -178,7 +183,10 @@ def parse_columns(
     names = [name.strip() for name in names or () if name.strip()]
     available = available_columns()
     if not names:
-        return [available[key] for key in default]
+        chosen = [available[key] for key in default]
+        if default == DEFAULT_COLUMNS:  # an export's default: the user-defined fields too
+            chosen += [column for column in available.values() if column.kind == "user"]
+        return chosen
     unknown = [name for name in names if name not in available]
     if unknown:
         raise ValueError(_("Unknown columns: %(names)s.") % {"names": ", ".join(unknown[:10])})
@@ -186,6 +194,12 @@ def parse_columns(
     if repeated:
         raise ValueError(_("Columns named twice: %(names)s.") % {"names": ", ".join(repeated)})
     return [available[name] for name in names]
+
+
+def default_export_columns() -> list[str]:
+    """The keys of an export's default columns: ``DEFAULT_COLUMNS`` and the active
+    user-defined fields."""
+    return [column.key for column in parse_columns(None)]
 
 
 def split_columns(values: Iterable[str] | str | None) -> list[str]:

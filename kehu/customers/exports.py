@@ -3,9 +3,11 @@
 The web list, the API and the CLI parse their conditions into the one ``CustomerFilter`` and
 pass its queryset here; this module only turns rows into cells and cells into a file.
 
-- Columns come from the one catalogue of ``columns.py``: by default SPEC §8's customer columns
-  (with its Chinese and English headers), so that a file exported here can be read back by the
-  importer unchanged; on request any other column, the values the system maintains included.
+- Columns come from the one catalogue of ``columns.py``: by default every column the importer
+  reads — SPEC §8's customer columns (with its Chinese and English headers), the rest of the
+  writable fields (country, kind, flags, tags...) and the active user-defined fields — so that
+  a file exported here can be read back by the importer unchanged; on request any other
+  column, the values the system maintains included.
 - Values in §8's formats: references as codes, dates as YYYY-MM-DD (date cells in XLSX),
   amounts as plain decimals (number cells in XLSX), booleans as 是/否 or Y/N by header language.
 - Rows are read set-based, ``chunk_size`` at a time, with the tags of a chunk in one query:
@@ -402,8 +404,9 @@ class ExportParams(BaseModel):
         description="Comma-separated column names (SPEC §8's English headers, e.g. "
         "`code,name,class_code`, the read-only `status`, `receivable_balance`, "
         "`last_transaction_on`, `created_at`…, or a user-defined field's key), in the order "
-        "wanted; default: the columns of the saved query named by `saved`, else every §8 "
-        "customer column.",
+        "wanted; default: the columns of the saved query named by `saved`, else every column "
+        "the import reads back (§8's customer columns, the other writable fields such as "
+        "`country`, `kind` and `tags`, and the active user-defined fields).",
     )
     language: Literal["zh-hans", "en"] | None = Field(
         None, description="Language of the headers (and of yes/no); default: the request's."

@@ -217,3 +217,68 @@ def test_detail_query_count_does_not_grow_with_children(api, classes):
         tags=[f"t{n}" for n in range(10)],
     )
     assert detail_queries(large) == detail_queries(small)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page_size=3",
+        "page_size=2&page=2",
+        "ordering=-name",
+        "ordering=credit_grade",
+        "ordering=region_code&page_size=2",
+        "ordering=-developed_on&tag=重点",
+    ],
+)
+def test_list_rows_are_what_the_schema_makes_of_each_customer(api, archive, query):
+    """The list reads values and renders them without the schema's validation pass: its bytes
+    are those of ``customer_out`` validated and dumped through ``CustomerOut``."""
+    from kehu.accounts.services import user_create
+    from kehu.api import api as ninja_api
+    from kehu.customers.models import Customer
+    from kehu.customers.schemas import CustomerOut, customer_out
+    from kehu.customers.selectors import customer_list
+    from kehu.customers.services import customer_update, user_field_create
+
+    editor = user_create(username="editor", password="Kehu-user-2026", roles=["administrator"])
+    for key, field_type in (
+        ("note", "text"),
+        ("size", "number"),
+        ("seen", "date"),
+        ("ok", "boolean"),
+    ):
+        user_field_create(
+            actor=None,
+            data={"key": key, "label_zh": key, "label_en": key, "field_type": field_type},
+        )
+    a1 = Customer.objects.get(code="A1")
+    customer_update(
+        actor=editor,
+        customer=a1,
+        data={
+            "user_fields": {"note": "备注", "size": 12.5, "seen": "2024-02-29", "ok": True},
+            "founded_on": "2001-02-03",
+            "developed_on": "2020-01-01",
+            "registered_capital": "1000000.00",
+            "currency": "CNY",
+            "tags": ["重点", "华东"],
+        },
+    )
+
+    response = api.get(f"{CUSTOMERS}?{query}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["results"], query
+    by_code = {c.code: c for c in customer_list(editor)}
+    expected = dict(body)
+    expected["results"] = [
+        CustomerOut.model_validate(customer_out(by_code[row["code"]])).model_dump()
+        for row in body["results"]
+    ]
+    rendered = ninja_api.renderer.render(None, expected, response_status=200)
+    assert response.content == rendered.encode()
+    assert response["Content-Type"] == api.get(f"{CUSTOMERS}/{a1.pk}")["Content-Type"]
+    if "A1" in by_code and any(row["code"] == "A1" for row in body["results"]):
+        row = next(row for row in body["results"] if row["code"] == "A1")
+        assert row["updated_by"] == "editor" and row["tags"] == ["华东", "重点"]

@@ -154,12 +154,15 @@ def test_csv_with_bom_has_the_spec_headers_and_chinese_text(archive):
     )
     header, *rows = csv_rows(data)
     assert header[:6] == ["客户编码", "客户名称", "客户简称", "助记码", "所属分类", "所属地区"]
-    assert len(header) == 32 and header[-1] == "备注"
+    # §8's 32 columns, then the other writable ones the importer reads back (country first)
+    assert len(header) == 43 and header[31] == "备注" and header[32] == "国家"
+    assert header[-1] == "标签"
     first = dict(zip(header, rows[0], strict=True))
     assert first["客户名称"] == "上海泰锐家居有限公司"
     assert first["所属分类"] == "0101" and first["专管业务员"] == "S1"
     assert first["信用额度"] == "1234.50" and first["注册资本"] == "1000000.00"
     assert first["成立日期"] == "2010-05-04" and first["停用日期"] == ""
+    assert first["国家"] == "CN" and first["标签"] == "华东; 重点"
 
 
 def test_english_headers_are_the_spec_column_names(archive):
@@ -316,3 +319,19 @@ def test_the_cli_refuses_bad_options(archive, tmp_path):
         call_command("export", str(tmp_path / "x.xlsx"), "--columns", "code,nope")
     with pytest.raises(CommandError, match="no active user"):
         call_command("export", str(tmp_path / "x.xlsx"), "--user", "ghost")
+
+
+def test_the_form_checks_every_column_the_import_reads_by_default(archive):
+    from kehu.customers.services import user_field_create
+
+    user_field_create(
+        actor=None,
+        data={"key": "source", "label_zh": "客户来源", "label_en": "Source", "field_type": "text"},
+    )
+    page = browser(archive["admin"]).get("/customers/export/").content.decode()
+    checked = set(re.findall(r'name="columns" value="([^"]+)" checked', page))
+
+    assert {"code", "remarks", "country", "kind", "tags", "source"} <= checked
+    assert "status" not in checked and "receivable_balance" not in checked
+    data = download(browser(archive["admin"]).get("/customers/export/?format=csv&language=en"))
+    assert csv_rows(data)[0][-3:] == ["control_via_parent", "tags", "source"]

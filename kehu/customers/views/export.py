@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.customers import exports, selectors
-from kehu.customers.columns import split_columns
+from kehu.customers.columns import default_export_columns, split_columns
 from kehu.customers.filters import (
     SAVED_PARAM,
     ConditionError,
@@ -99,7 +99,7 @@ class CustomerExportView(DeclaredPermissionsMixin, View):
     @staticmethod
     def _form(request, filters, filter_data, chosen, errors):
         available = exports.available_columns()
-        checked = set(chosen) or set(exports.DEFAULT_COLUMNS)
+        checked = set(chosen) or set(default_export_columns())
         language = exports.header_language(request.GET.get("language"))
         columns = [(key, column.header("zh"), key in checked) for key, column in available.items()]
         count = None

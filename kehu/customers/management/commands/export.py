@@ -31,7 +31,8 @@ FILTER_OPTIONS = {
 
 class Command(BaseCommand):
     help = (
-        "Export the customers of a query to FILE (.xlsx or .csv) with SPEC §8's columns. "
+        "Export the customers of a query to FILE (.xlsx or .csv) with every column the import "
+        "reads (SPEC §8's and the other writable ones). "
         "With --user the export holds what that user may see (their data scope); without it, "
         "every customer, as the operator of the installation (who can also run kehu backup)."
     )

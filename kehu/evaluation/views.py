@@ -1,15 +1,21 @@
-"""Web pages of the evaluation: the runs (and starting one), a run's dashboard, and the
-scorecard's weights editor. Every page declares its permissions; writes call the services."""
+"""Web pages of the evaluation: the runs (and starting one), a run's dashboard, the suggested
+credit terms of a run (and applying them), and the scorecard's weights editor. Every page
+declares its permissions; writes call the services."""
 
 import datetime
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Avg, Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 
+from kehu.core.errors import ServiceError
 from kehu.core.permissions import DeclaredPermissionsMixin
 from kehu.evaluation import selectors, services
 from kehu.evaluation.choices import DimensionKey, RfmSegment
@@ -20,6 +26,9 @@ LABEL_WIDTH = 120
 BAR_HEIGHT = 18
 ROW_HEIGHT = 26
 TOP_RESULTS = 100
+SUGGESTIONS_PAGE = 100
+VIEW_RUNS = ("evaluation.view_evaluationrun", "evaluation.view_customerevaluation")
+APPLY_TERMS = (*VIEW_RUNS, "customers.change_customer", "customers.change_customer_credit")
 
 
 class RunListView(DeclaredPermissionsMixin, View):
@@ -78,7 +87,7 @@ class RunDashboardView(DeclaredPermissionsMixin, View):
 
     @classmethod
     def declared_permissions(cls, method, kwargs, mode=None):
-        return ("evaluation.view_evaluationrun", "evaluation.view_customerevaluation")
+        return VIEW_RUNS
 
     def get(self, request, pk):
         run = get_object_or_404(selectors.runs(), pk=pk)
@@ -108,6 +117,66 @@ class RunDashboardView(DeclaredPermissionsMixin, View):
             "visible_count": results.count(),
         }
         return render(request, "evaluation/run_dashboard.html", context)
+
+
+class StrategyView(DeclaredPermissionsMixin, View):
+    """The credit terms a run's strategies suggest for the reader's customers, page by page,
+    next to their current terms; a credit controller applies them to the chosen customers (or
+    all), all or nothing, through ``strategy_apply``."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return APPLY_TERMS if method == "POST" else VIEW_RUNS
+
+    def get(self, request, pk, errors=None, chosen=()):
+        run = get_object_or_404(selectors.runs(), pk=pk)
+        results = selectors.results_visible_to(request.user, run).exclude(grade="")
+        page = Paginator(
+            results.order_by("customer__code").values_list("customer__code", flat=True).distinct(),
+            SUGGESTIONS_PAGE,
+        ).get_page(request.GET.get("page"))
+        codes = list(page.object_list)
+        suggestions = services.strategy_preview(actor=request.user, run=run, codes=codes)
+        context = {
+            "run": run,
+            "page_obj": page,
+            "suggestions": suggestions,
+            "errors": errors or [],
+            "chosen": set(chosen),
+            "may_apply": all(request.user.has_perm(perm) for perm in APPLY_TERMS),
+        }
+        return render(request, "evaluation/strategy.html", context, status=422 if errors else 200)
+
+    def post(self, request, pk):
+        run = get_object_or_404(selectors.runs(), pk=pk)
+        every = request.POST.get("all") == "1"
+        codes = [c.strip() for c in request.POST.getlist("customers") if c.strip()][:10000]
+        if not every and not codes:
+            return self.get(request, pk, [_("Choose the customers to apply the terms to.")])
+        try:
+            outcome = services.strategy_apply(
+                actor=request.user, run=run, codes=None if every else codes
+            )
+        except ValidationError as error:
+            return self.get(request, pk, error.messages, codes)
+        except ServiceError as error:
+            return self.get(request, pk, [str(error)], codes)
+        changed = len(outcome["changed"])
+        messages.success(
+            request,
+            ngettext(
+                "The suggested credit terms were applied to %(count)d customer.",
+                "The suggested credit terms were applied to %(count)d customers.",
+                changed,
+            )
+            % {"count": changed},
+        )
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("evaluation:strategy", args=[run.pk])
+        return redirect(target)
 
 
 class ScorecardEditView(DeclaredPermissionsMixin, View):

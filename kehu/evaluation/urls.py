@@ -7,6 +7,7 @@ app_name = "evaluation"
 urlpatterns = [
     path("", views.RunListView.as_view(), name="runs"),
     path("runs/<int:pk>/", views.RunDashboardView.as_view(), name="run"),
+    path("runs/<int:pk>/compare/", views.RunCompareView.as_view(), name="compare"),
     path("runs/<int:pk>/strategy/", views.StrategyView.as_view(), name="strategy"),
     path("scorecard/", views.ScorecardEditView.as_view(), name="scorecard"),
 ]

@@ -17,8 +17,8 @@ from django.views import View
 
 from kehu.core.errors import ServiceError
 from kehu.core.permissions import DeclaredPermissionsMixin
-from kehu.evaluation import selectors, services
-from kehu.evaluation.choices import DimensionKey, RfmSegment
+from kehu.evaluation import comparison, selectors, services
+from kehu.evaluation.choices import DimensionKey, RfmSegment, RunStatus
 from kehu.evaluation.services.scorecards import version_as_data
 
 BAR_AREA = 300
@@ -27,6 +27,8 @@ BAR_HEIGHT = 18
 ROW_HEIGHT = 26
 TOP_RESULTS = 100
 SUGGESTIONS_PAGE = 100
+COMPARE_PAGE = 100
+MOVERS = 5
 VIEW_RUNS = ("evaluation.view_evaluationrun", "evaluation.view_customerevaluation")
 APPLY_TERMS = (*VIEW_RUNS, "customers.change_customer", "customers.change_customer_credit")
 
@@ -115,8 +117,71 @@ class RunDashboardView(DeclaredPermissionsMixin, View):
             "rfm": [(label, rfm.get(key, 0)) for key, label in RfmSegment.choices],
             "results": results.order_by("-total", "customer__code")[:TOP_RESULTS],
             "visible_count": results.count(),
+            "previous": None,
         }
+        previous = comparison.run_previous(run)
+        if previous is not None:
+            risers, fallers = comparison.biggest_movers(request.user, run, previous, MOVERS)
+            context.update(
+                previous=previous,
+                movers_tables=[(_("Biggest rises"), risers), (_("Biggest falls"), fallers)],
+            )
         return render(request, "evaluation/run_dashboard.html", context)
+
+
+COMPARE_SHOWN = {
+    "all": lambda rows: rows,
+    "up": lambda rows: rows.filter(movement=comparison.UP),
+    "down": lambda rows: rows.filter(movement=comparison.DOWN),
+    "grade": lambda rows: rows.exclude(grade_movement=""),
+    "new": lambda rows: rows.filter(movement=comparison.NEW),
+}
+
+
+class RunCompareView(DeclaredPermissionsMixin, View):
+    """Two runs side by side: who of the reader's customers moved up or down (change of
+    total and of grade), biggest moves first, page by page."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return VIEW_RUNS
+
+    def get(self, request, pk):
+        run = get_object_or_404(selectors.runs(), pk=pk)
+        choices = selectors.runs().filter(status=RunStatus.SUCCEEDED).exclude(pk=run.pk)[:200]
+        errors = []
+        text = request.GET.get("with", "").strip()
+        earlier = None
+        if text:
+            earlier = selectors.runs().filter(pk=text).first() if text.isdigit() else None
+            if earlier is None or earlier.pk == run.pk or earlier.status != RunStatus.SUCCEEDED:
+                errors.append(_("Choose another succeeded run to compare with."))
+                earlier = None
+        else:
+            earlier = comparison.run_previous(run)
+        show = request.GET.get("show", "all")
+        show = show if show in COMPARE_SHOWN else "all"
+        context = {
+            "run": run,
+            "earlier": earlier,
+            "choices": choices,
+            "errors": errors,
+            "show": show,
+            "shows": [
+                ("all", _("Everyone")),
+                ("up", _("Moved up")),
+                ("down", _("Moved down")),
+                ("grade", _("Changed grade")),
+                ("new", _("New in this run")),
+            ],
+        }
+        if earlier is not None:
+            rows = COMPARE_SHOWN[show](comparison.comparison(request.user, run, earlier))
+            context["page_obj"] = Paginator(rows, COMPARE_PAGE).get_page(request.GET.get("page"))
+            context["summary"] = comparison.comparison_summary(request.user, run, earlier)
+        return render(
+            request, "evaluation/run_compare.html", context, status=422 if errors else 200
+        )
 
 
 class StrategyView(DeclaredPermissionsMixin, View):

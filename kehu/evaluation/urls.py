@@ -9,5 +9,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.RunDashboardView.as_view(), name="run"),
     path("runs/<int:pk>/compare/", views.RunCompareView.as_view(), name="compare"),
     path("runs/<int:pk>/strategy/", views.StrategyView.as_view(), name="strategy"),
+    path("jobs/<int:pk>/", views.RunJobView.as_view(), name="job"),
+    path("jobs/<int:pk>/status/", views.RunJobStatusView.as_view(), name="job_status"),
     path("scorecard/", views.ScorecardEditView.as_view(), name="scorecard"),
 ]

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Avg, Count
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,9 +18,13 @@ from django.views import View
 
 from kehu.core.errors import ServiceError
 from kehu.core.permissions import DeclaredPermissionsMixin
+from kehu.customers.selectors import saved_queries_visible_to
 from kehu.evaluation import comparison, selectors, services
 from kehu.evaluation.choices import DimensionKey, RfmSegment, RunStatus
+from kehu.evaluation.run_jobs import evaluation_job_start, job_run_id, run_jobs
 from kehu.evaluation.services.scorecards import version_as_data
+from kehu.jobs.choices import JobStatus
+from kehu.jobs.services import job_progress
 
 BAR_AREA = 300
 LABEL_WIDTH = 120
@@ -29,12 +34,14 @@ TOP_RESULTS = 100
 SUGGESTIONS_PAGE = 100
 COMPARE_PAGE = 100
 MOVERS = 5
+JOBS_SHOWN = 10
 VIEW_RUNS = ("evaluation.view_evaluationrun", "evaluation.view_customerevaluation")
 APPLY_TERMS = (*VIEW_RUNS, "customers.change_customer", "customers.change_customer_credit")
 
 
 class RunListView(DeclaredPermissionsMixin, View):
-    """The evaluation runs, latest first, and a form to start one as of a date."""
+    """The evaluation runs, latest first, the runs queued or running in the background (and
+    those that failed), and a form to start one as of a date, of a saved query or everyone."""
 
     @classmethod
     def declared_permissions(cls, method, kwargs, mode=None):
@@ -42,26 +49,82 @@ class RunListView(DeclaredPermissionsMixin, View):
             return ("evaluation.view_evaluationrun", "evaluation.add_evaluationrun")
         return ("evaluation.view_evaluationrun",)
 
-    def get(self, request, errors=None, as_of=""):
-        return render(
-            request,
-            "evaluation/run_list.html",
-            {"runs": selectors.runs()[:50], "errors": errors or {}, "as_of": as_of},
-        )
+    def get(self, request, errors=None, as_of="", query=""):
+        context = {
+            "runs": selectors.runs()[:50],
+            "jobs": run_jobs().exclude(status=JobStatus.SUCCEEDED)[:JOBS_SHOWN],
+            "queries": saved_queries_visible_to(request.user).order_by("name"),
+            "errors": errors or {},
+            "as_of": as_of,
+            "query": query,
+        }
+        return render(request, "evaluation/run_list.html", context, status=422 if errors else 200)
 
     def post(self, request):
         text = request.POST.get("as_of", "").strip()
+        query_text = request.POST.get("query", "").strip()
+        errors = {}
         as_of = None
         if text:
             try:
                 as_of = datetime.date.fromisoformat(text)
             except ValueError:
-                return self.get(request, {"as_of": [_("Enter a date as YYYY-MM-DD.")]}, as_of=text)
+                errors["as_of"] = [_("Enter a date as YYYY-MM-DD.")]
+        if query_text and not query_text.isdigit():
+            errors["query"] = [_("There is no such saved query.")]
+        if errors:
+            return self.get(request, errors, as_of=text, query=query_text)
         try:
-            run = services.evaluation_run(actor=request.user, as_of=as_of)
+            job = evaluation_job_start(
+                actor=request.user, as_of=as_of, query_id=int(query_text) if query_text else None
+            )
         except ValidationError as error:
-            return self.get(request, error.message_dict, as_of=text)
-        return redirect("evaluation:run", pk=run.pk)
+            return self.get(request, error.message_dict, as_of=text, query=query_text)
+        run_id = job_run_id(job)
+        if job.status == JobStatus.SUCCEEDED and run_id:
+            return redirect("evaluation:run", pk=run_id)  # run at once (no worker configured)
+        return redirect("evaluation:job", pk=job.pk)
+
+
+def _job_status(job) -> dict:
+    run_id = job_run_id(job) if job.status == JobStatus.SUCCEEDED else None
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_label": job.get_status_display(),
+        "finished": job.finished,
+        "run_url": reverse("evaluation:run", args=[run_id]) if run_id else "",
+        **job_progress(job),
+    }
+
+
+class RunJobView(DeclaredPermissionsMixin, View):
+    """An evaluation run in the background: its state and progress while queued or running
+    (the page polls and survives a reload), the run's dashboard once done, the error if it
+    failed."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ("evaluation.view_evaluationrun",)
+
+    def get(self, request, pk):
+        job = get_object_or_404(run_jobs(), pk=pk)
+        status = _job_status(job)
+        if status["run_url"]:
+            return redirect(status["run_url"])
+        return render(request, "evaluation/run_job.html", {"job": job, "progress": status})
+
+
+class RunJobStatusView(DeclaredPermissionsMixin, View):
+    """The job's state and progress as JSON, for the page's script to poll."""
+
+    @classmethod
+    def declared_permissions(cls, method, kwargs, mode=None):
+        return ("evaluation.view_evaluationrun",)
+
+    def get(self, request, pk):
+        job = get_object_or_404(run_jobs(), pk=pk)
+        return JsonResponse(_job_status(job), json_dumps_params={"ensure_ascii": False})
 
 
 def _bars(rows: list[tuple[str, int]]) -> list[dict]:

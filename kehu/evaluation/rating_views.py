@@ -96,7 +96,7 @@ class RatingGridView(DeclaredPermissionsMixin, View):
             }
             for customer in customers
         ]
-        keyed = re.compile(r"\d+\.")
+        shown = {str(customer.pk) for customer in customers}
         context = {
             "indicators": indicators,
             "lines": lines,
@@ -110,10 +110,11 @@ class RatingGridView(DeclaredPermissionsMixin, View):
             "action": request.get_full_path(),
             "rated_on": posted.get("rated_on", timezone.localdate().isoformat()),
             "rated_on_errors": errors.get("rated_on", []),
+            # errors of no input on the page (the grid's own, or a line not shown)
             "general_errors": [
                 message
                 for key, messages_ in errors.items()
-                if key != "rated_on" and not keyed.match(key)
+                if key != "rated_on" and key.partition(".")[0] not in shown
                 for message in messages_
             ],
             "has_errors": bool(errors),

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from kehu.accounts.services import user_create
@@ -87,3 +88,30 @@ def test_run_explain_and_apply_the_suggested_terms(page, live_server, setting):
     e1.refresh_from_db()
     assert (str(e1.credit_limit), e1.credit_days) == ("20000.00", 60)
     assert Customer.objects.get(code="E2").credit_limit == 50000
+
+
+def test_a_run_in_the_background_shows_its_state_and_opens_when_done(
+    page, live_server, setting, settings
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "zhaomin")
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_selector("table.grid")
+
+    page.goto(f"{live_server.url}/evaluation/")
+    page.fill("#id_as_of", "2026-06-30")
+    page.locator("form.toolbar button.primary").click()
+    page.wait_for_url(re.compile(r"/evaluation/jobs/\d+/$"))
+    expect(page.locator("#job-status")).to_have_class(re.compile("job-queued"))
+    page.reload()  # the state is the job's, not the browser's
+    expect(page.locator("#job-status")).to_have_class(re.compile("job-queued"))
+
+    call_command("worker", "--batch", verbosity=0)
+
+    # The page polls the job and opens the run once the worker has made it.
+    page.wait_for_url(re.compile(r"/evaluation/runs/\d+/$"), timeout=15000)
+    run = EvaluationRun.objects.get()
+    assert page.url.endswith(f"/evaluation/runs/{run.pk}/")
+    expect(page.locator(".evaluation-results")).to_contain_text("甲按期付款有限公司")

@@ -132,6 +132,7 @@ def test_a_customer_outside_the_scope_is_neither_listed_nor_rated():
 
     response = browser.post("/evaluation/ratings/", {f"r-{hidden.pk}-cooperation": "5"})
     assert response.status_code == 422
+    assert "There is no such customer." in response.content.decode()
     assert not ManualRating.objects.filter(customer=hidden).exists()
 
 

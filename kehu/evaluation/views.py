@@ -11,6 +11,7 @@ from django.db.models import Avg, Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -35,8 +36,17 @@ SUGGESTIONS_PAGE = 100
 COMPARE_PAGE = 100
 MOVERS = 5
 JOBS_SHOWN = 10
+FAILED_SHOWN = datetime.timedelta(days=7)
 VIEW_RUNS = ("evaluation.view_evaluationrun", "evaluation.view_customerevaluation")
 APPLY_TERMS = (*VIEW_RUNS, "customers.change_customer", "customers.change_customer_credit")
+
+
+def _jobs_shown():
+    """The runs queued or running in the background, and those that failed in the last days
+    (nothing was stored: their page says why)."""
+    jobs = run_jobs().exclude(status=JobStatus.SUCCEEDED)
+    old = timezone.now() - FAILED_SHOWN
+    return jobs.exclude(status=JobStatus.FAILED, created_at__lt=old)[:JOBS_SHOWN]
 
 
 class RunListView(DeclaredPermissionsMixin, View):
@@ -52,7 +62,7 @@ class RunListView(DeclaredPermissionsMixin, View):
     def get(self, request, errors=None, as_of="", query=""):
         context = {
             "runs": selectors.runs()[:50],
-            "jobs": run_jobs().exclude(status=JobStatus.SUCCEEDED)[:JOBS_SHOWN],
+            "jobs": _jobs_shown(),
             "queries": saved_queries_visible_to(request.user).order_by("name"),
             "errors": errors or {},
             "as_of": as_of,

@@ -2,9 +2,12 @@
 progress, survives a reload, and opens the run once a worker has made it. ``kehu evaluate``
 and the API stay synchronous."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from kehu.accounts.services import user_create
 from kehu.customers.services import saved_query_create
@@ -115,3 +118,12 @@ def test_an_import_job_is_not_an_evaluation_job(manager):
     user, browser = manager
     job = Job.objects.create(kind=JobKind.IMPORT, actor=user, file_name="a.csv")
     assert browser.get(f"/evaluation/jobs/{job.pk}/").status_code == 404
+
+
+def test_the_runs_page_forgets_failures_after_a_week(manager):
+    user, browser = manager
+    old = Job.objects.create(kind=JobKind.EVALUATION, actor=user, status=JobStatus.FAILED)
+    Job.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=8))
+    page = browser.get("/evaluation/").content.decode()
+    assert f'href="/evaluation/jobs/{old.pk}/"' not in page
+    assert browser.get(f"/evaluation/jobs/{old.pk}/").status_code == 200  # still there

@@ -7,6 +7,8 @@ within their data scope. A constant number of queries whatever the number of run
 history (one), the latest result's indicators (one), the suggestion (two).
 """
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -58,8 +60,11 @@ def evaluation_section(context: OverviewContext) -> dict | None:
     if not all(user.has_perm(perm) for perm in VIEW_PERMISSIONS):
         return None
     history = list(selectors.customer_history(user, context.customer)[: HISTORY_LIMIT + 1])
+    rate_url = ""
+    if user.has_perm("evaluation.add_manualrating"):
+        rate_url = reverse("evaluation:ratings") + "?" + urlencode({"code": context.customer.code})
     if not history:
-        return {"latest": None}
+        return {"latest": None, "rate_url": rate_url}
     latest = history[0]
     earlier = next((row for row in history[1:] if row.run_id != latest.run_id), None)
     dimensions = list(zip(DimensionKey.labels, _dimension_scores(latest), strict=True))
@@ -78,6 +83,7 @@ def evaluation_section(context: OverviewContext) -> dict | None:
         "may_apply": may_apply,
         "apply_url": reverse("evaluation:strategy", args=[latest.run_id]),
         "next_url": reverse("customers:detail", args=[context.customer.pk]),
+        "rate_url": rate_url,
     }
 
 

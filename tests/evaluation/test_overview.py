@@ -86,6 +86,7 @@ def test_the_section_shows_total_grade_radar_explanation_and_history(admin):
     assert "Suggested credit terms (grade A)" in text
     assert "Credit limit 100000.00 20000.00" in text
     assert 'id="apply-suggested-terms"' in html
+    assert 'href="/evaluation/ratings/?code=E1"' in html
 
 
 def test_a_customer_never_evaluated_says_so(admin):
@@ -94,6 +95,7 @@ def test_a_customer_never_evaluated_says_so(admin):
         _browser(admin).get(f"/customers/{customers['E3'].pk}/").content.decode(), "evaluation"
     )
     assert "Not evaluated yet" in text
+    assert "Rate this customer on the manual indicators" in text
 
 
 def test_without_the_evaluation_permissions_there_is_no_section():

@@ -37,6 +37,8 @@ def test_the_grid_lists_a_saved_querys_customers_with_their_latest_ratings(manag
     assert f'name="r-{e1}-cooperation"' in page and f'name="c-{e1}"' in page
     assert "now 5 (2026-05-01)" in page  # E1's cooperation
     assert "now 4 (2026-07-15)" in page  # E2's latest cooperation
+    one = browser.get("/evaluation/ratings/?code=E2").content.decode()  # from the 360° page
+    assert "乙逾期付款有限公司" in one and "甲按期付款有限公司" not in one
 
 
 def test_saving_records_every_rating_through_the_service(manager):

@@ -72,6 +72,7 @@ class OverviewSection:
     data: Callable[[OverviewContext], dict | None]
     order: int = 500
     wide: bool = False  # across the whole page rather than one of its two columns
+    stylesheet: str = ""  # a static file the section's template needs (no inline CSS)
 
 
 @dataclass

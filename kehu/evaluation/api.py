@@ -5,6 +5,8 @@ Results and ratings are customer data: a customer outside the caller's data scop
 (404 for one result, left out of lists). Writes go through ``kehu.evaluation.services``.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
@@ -15,8 +17,11 @@ from kehu.core.api.lookup import get_or_404
 from kehu.core.api.pagination import PageParams, page_schema, paginate
 from kehu.core.api.schemas import ObjectId
 from kehu.customers.selectors import customers_visible_to, saved_queries_visible_to
-from kehu.evaluation import selectors, services
+from kehu.evaluation import comparison, selectors, services
+from kehu.evaluation.choices import RunStatus
 from kehu.evaluation.schemas import (
+    CompareFilter,
+    CompareRowOut,
     RatingFilter,
     RatingIn,
     RatingOut,
@@ -41,6 +46,7 @@ scorecards = Router(tags=["evaluation"])
 runs = Router(tags=["evaluation"])
 ratings = Router(tags=["evaluation"])
 
+CENT = Decimal("0.01")
 VIEW_RUNS = ("evaluation.view_evaluationrun", "evaluation.view_customerevaluation")
 
 
@@ -214,6 +220,41 @@ def result_get(request, id: ObjectId, code: str):
         for row in selectors.indicator_results(result)
     ]
     return {**_result_out(result), "indicators": indicators}
+
+
+def _compare_out(row) -> dict:
+    return {
+        "customer_code": row.customer.code,
+        "customer_name": row.customer.name,
+        "before_total": row.before_total,
+        "before_grade": row.before_grade,
+        "total": row.total,
+        "grade": row.grade,
+        # SQLite hands the difference back as a float: to cents, as the totals are.
+        "delta": None if row.delta is None else row.delta.quantize(CENT),
+        "movement": row.movement,
+        "grade_movement": row.grade_movement,
+    }
+
+
+@runs.get(
+    "/{id}/compare",
+    response=with_errors({200: page_schema(CompareRowOut)}),
+    auth=requires(*VIEW_RUNS),
+    summary="Compare with another run: who of your customers moved up or down, biggest first",
+)
+def run_compare(request, id: ObjectId, filters: Query[CompareFilter], page: Query[PageParams]):
+    run = _run(id)
+    if filters.with_ is None:
+        earlier = comparison.run_previous(run)
+    else:
+        earlier = selectors.runs().filter(pk=filters.with_, status=RunStatus.SUCCEEDED).first()
+    if earlier is None or earlier.pk == run.pk:
+        raise ValidationError({"with": [_("Choose another succeeded run to compare with.")]})
+    rows = comparison.comparison(request.user, run, earlier)
+    if filters.movement:
+        rows = rows.filter(movement=filters.movement)
+    return paginate(rows, page, _compare_out)
 
 
 def _suggestion_out(item) -> dict:

@@ -8,3 +8,8 @@ class EvaluationConfig(AppConfig):
     name = "kehu.evaluation"
     label = "evaluation"
     verbose_name = _("Customer evaluation")
+
+    def ready(self):
+        from kehu.evaluation.overview import register
+
+        register()

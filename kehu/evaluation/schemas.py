@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Schema
 from pydantic import Field, StrictInt
@@ -212,3 +213,28 @@ class SuggestionOut(Schema):
 class StrategyApplyOut(Schema):
     operation_id: str
     changed: list[str]
+
+
+class CompareFilter(Schema):
+    with_: ObjectId | None = Field(
+        None,
+        alias="with",
+        description="The id of the run to compare with; by default the succeeded run before.",
+    )
+    movement: Literal["up", "down", "same", "new"] | None = Field(
+        None, description="Only the customers who moved up, down, stayed or are new."
+    )
+
+
+class CompareRowOut(Schema):
+    customer_code: str
+    customer_name: str
+    before_total: Decimal | None = Field(description="The total in the run compared with.")
+    before_grade: str | None
+    total: Decimal | None
+    grade: str
+    delta: Decimal | None = Field(description="total − before_total")
+    movement: str = Field(description="up, down, same, or new (not in the run compared with)")
+    grade_movement: str = Field(
+        description="up or down to a better or worse grade (of this run's bands), else empty"
+    )

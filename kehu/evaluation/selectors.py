@@ -4,6 +4,7 @@ applies (SPEC §9); scorecards and runs describe no customer and are read whole.
 from django.db.models import QuerySet
 
 from kehu.customers.selectors import customers_visible_to
+from kehu.evaluation.choices import RunStatus
 from kehu.evaluation.models import (
     CustomerEvaluation,
     EvaluationRun,
@@ -42,3 +43,17 @@ def ratings_visible_to(user) -> QuerySet:
     return ManualRating.objects.filter(
         customer__in=customers_visible_to(user).values("pk")
     ).select_related("customer", "rated_by")
+
+
+def customer_history(user, customer) -> QuerySet:
+    """``customer``'s results in the succeeded runs, latest run first (nothing when the
+    customer is outside ``user``'s data scope)."""
+    return (
+        CustomerEvaluation.objects.filter(
+            customer=customer,
+            customer__in=customers_visible_to(user).values("pk"),
+            run__status=RunStatus.SUCCEEDED,
+        )
+        .select_related("run__version__scorecard")
+        .order_by("-run__as_of", "-run__pk", "-pk")
+    )

@@ -12,3 +12,4 @@ class JobStatus(models.TextChoices):
 class JobKind(models.TextChoices):
     IMPORT_PREVIEW = "import_preview", _("Import preview (dry run)")
     IMPORT = "import", _("Import")
+    EVALUATION = "evaluation", _("Evaluation run")

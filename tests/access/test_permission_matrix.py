@@ -124,6 +124,7 @@ class World:
     own: Customer | None = None
     other: Customer | None = None
     job: Job | None = None  # an import job of the administrator's
+    evaluation_job: Job | None = None  # an evaluation run queued by the administrator
 
 
 @pytest.fixture
@@ -184,8 +185,9 @@ def world(db):
         sales.receipt_post(
             actor=None, customer=target, number=f"RC-{key}", date=DAY, amount=Decimal("100")
         )
-    # An evaluation run over both customers (its results are scoped like the customers).
-    evaluation_run(actor=None, as_of=DAY)
+    # An evaluation run over both customers (its results are scoped like the customers),
+    # and the background job that would have made it.
+    run = evaluation_run(actor=None, as_of=DAY)
     # Credit control: an order of each customer held for approval.
     policy_save(actor=None, data={"scope": PolicyScope.DEFAULT, "mode": CreditMode.APPROVAL})
     for target, key in ((w.own, "OWN"), (w.other, "OTHER")):
@@ -208,6 +210,13 @@ def world(db):
                 {"sheet": "customers", "line": 2, "column": "", "code": "x", "message": "bad"}
             ],
         },
+    )
+    w.evaluation_job = Job.objects.create(
+        kind=JobKind.EVALUATION,
+        actor=w.users["administrator"],
+        status=JobStatus.SUCCEEDED,
+        options={"as_of": DAY.isoformat()},
+        result={"run": run.pk},
     )
     return w
 
@@ -359,6 +368,9 @@ def _web_samples(world: World, name: str, params: set[str]):
             ("other", {"survivor": own, "other": world.other.pk}),
             ("missing", {"survivor": own, "other": MISSING_ID}),
         ]
+    if params == {"pk"} and (name or "").startswith("evaluation:job"):
+        # A run describes no customer: whoever may read runs follows its job.
+        return [("own", {"pk": world.evaluation_job.pk}), ("missing", {"pk": MISSING_ID})]
     if params == {"pk"} and (name or "").startswith("evaluation:"):
         # A run describes no customer: its dashboard shows the reader's customers only.
         run = EvaluationRun.objects.order_by("pk").first()

@@ -37,6 +37,7 @@ from kehu.evaluation.schemas import (
     StrategyCustomersIn,
     SuggestionOut,
 )
+from kehu.evaluation.services.runs import RESULT_FIGURES
 from kehu.evaluation.services.scorecards import version_as_data
 
 mark_read_only("customer_count", "finished_at", "customer_name", "rated_by")
@@ -164,23 +165,7 @@ def _result_out(result) -> dict:
     return {
         "customer_code": result.customer.code,
         "customer_name": result.customer.name,
-        **{
-            name: getattr(result, name)
-            for name in (
-                "activity",
-                "capability",
-                "reputation",
-                "relations",
-                "total",
-                "grade",
-                "sales_12m",
-                "abc_class",
-                "rfm_r",
-                "rfm_f",
-                "rfm_m",
-                "rfm_segment",
-            )
-        },
+        **{name: getattr(result, name) for name in RESULT_FIGURES},
     }
 
 

@@ -12,7 +12,6 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -20,7 +19,7 @@ from django_tasks import task
 from kehu.customers.models import SavedQuery
 from kehu.customers.selectors import saved_queries_visible_to
 from kehu.evaluation.services import evaluation_run
-from kehu.evaluation.services.runs import EARLIEST
+from kehu.evaluation.services.runs import run_date_problem
 from kehu.jobs.choices import JobKind
 from kehu.jobs.models import Job
 from kehu.jobs.services import job_create, job_enqueue, job_run
@@ -68,12 +67,9 @@ def evaluation_job_start(
     sees, or of their saved query ``query_id``. The date and the query are checked now, so
     that the page shows their errors next to the fields; the run checks them again."""
     errors = {}
-    if as_of is not None and as_of > timezone.localdate():
-        errors["as_of"] = [_("An evaluation cannot be as of a future date.")]
-    elif as_of is not None and as_of < EARLIEST:
-        errors["as_of"] = [
-            _("An evaluation cannot be as of a date before %(date)s.") % {"date": EARLIEST}
-        ]
+    problem = run_date_problem(as_of) if as_of is not None else None
+    if problem:
+        errors["as_of"] = [problem]
     try:
         _query_of(actor, query_id)
     except ValidationError as error:

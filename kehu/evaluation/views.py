@@ -3,6 +3,7 @@ credit terms of a run (and applying them), and the scorecard's weights editor. E
 declares its permissions; writes call the services."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -103,7 +104,8 @@ def _job_status(job) -> dict:
         "status": job.status,
         "status_label": job.get_status_display(),
         "finished": job.finished,
-        "run_url": reverse("evaluation:run", args=[run_id]) if run_id else "",
+        # the page's script opens it when the job is done (kehu/jobs/static/jobs)
+        "open_url": reverse("evaluation:run", args=[run_id]) if run_id else "",
         **job_progress(job),
     }
 
@@ -120,8 +122,8 @@ class RunJobView(DeclaredPermissionsMixin, View):
     def get(self, request, pk):
         job = get_object_or_404(run_jobs(), pk=pk)
         status = _job_status(job)
-        if status["run_url"]:
-            return redirect(status["run_url"])
+        if status["open_url"]:
+            return redirect(status["open_url"])
         return render(request, "evaluation/run_job.html", {"job": job, "progress": status})
 
 
@@ -251,6 +253,7 @@ class RunCompareView(DeclaredPermissionsMixin, View):
         if earlier is not None:
             rows = COMPARE_SHOWN[show](comparison.comparison(request.user, run, earlier))
             context["page_obj"] = Paginator(rows, COMPARE_PAGE).get_page(request.GET.get("page"))
+            context["page_query"] = urlencode({"with": earlier.pk, "show": show})
             context["summary"] = comparison.comparison_summary(request.user, run, earlier)
         return render(
             request, "evaluation/run_compare.html", context, status=422 if errors else 200

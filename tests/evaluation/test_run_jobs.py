@@ -56,10 +56,10 @@ def test_a_run_waits_for_the_worker_and_its_page_follows_it(manager, settings):
     assert not EvaluationRun.objects.exists()
     page = browser.get(response["Location"]).content.decode()  # a reload shows the same
     assert "Evaluation run as of 2026-06-30" in page and 'id="job-status">Queued<' in page
-    assert "evaluation/run_job.js" in page and '<meta http-equiv="refresh"' in page
+    assert "jobs/job_progress.js" in page and '<meta http-equiv="refresh"' in page
     assert f'href="/evaluation/jobs/{job.pk}/"' in browser.get("/evaluation/").content.decode()
     status = browser.get(f"/evaluation/jobs/{job.pk}/status/").json()
-    assert (status["status"], status["finished"], status["run_url"]) == ("queued", False, "")
+    assert (status["status"], status["finished"], status["open_url"]) == ("queued", False, "")
 
     call_command("worker", "--batch", verbosity=0)
 
@@ -72,7 +72,7 @@ def test_a_run_waits_for_the_worker_and_its_page_follows_it(manager, settings):
         CustomerEvaluation.objects.filter(run=run).values_list("customer__code", flat=True)
     ) == {"E1", "E2"}
     status = browser.get(f"/evaluation/jobs/{job.pk}/status/").json()
-    assert status["finished"] and status["run_url"] == f"/evaluation/runs/{run.pk}/"
+    assert status["finished"] and status["open_url"] == f"/evaluation/runs/{run.pk}/"
     done = browser.get(f"/evaluation/jobs/{job.pk}/")
     assert done.status_code == 302 and done["Location"] == f"/evaluation/runs/{run.pk}/"
 
@@ -108,7 +108,7 @@ def test_a_failed_job_says_why_and_nothing_was_stored(manager):
     page = browser.get(f"/evaluation/jobs/{job.pk}/").content.decode()
 
     assert "Interrupted: the worker running this evaluation stopped" in page
-    assert "<progress" not in page and "run_job.js" not in page
+    assert "<progress" not in page and "job_progress.js" not in page
     assert f'href="/evaluation/jobs/{job.pk}/"' in browser.get("/evaluation/").content.decode()
 
 

@@ -190,7 +190,7 @@ def test_a_running_job_shows_its_progress_and_refreshes_without_javascript(selle
     assert '<progress id="job-progress" max="120" value="30">25%</progress>' in page
     assert "Checking rows" in page
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page
-    assert "quality/import_job.js" in page
+    assert "jobs/job_progress.js" in page
 
     status = admin.get(f"/quality/imports/{job.pk}/status.json").json()
     assert status == {

@@ -43,9 +43,8 @@ from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
-RESULT_COLUMNS = [
-    "run_id",
-    "customer_id",
+# a customer's result: its figures (also the API's), and the columns its rows are written with
+RESULT_FIGURES = (
     "activity",
     "capability",
     "reputation",
@@ -58,10 +57,21 @@ RESULT_COLUMNS = [
     "rfm_f",
     "rfm_m",
     "rfm_segment",
-]
+)
+RESULT_COLUMNS = ["run_id", "customer_id", *RESULT_FIGURES]
 INDICATOR_COLUMNS = ["evaluation_id", "indicator_id", "raw_value", "score", "weight", "explanation"]
 EARLIEST = datetime.date(1900, 1, 1)
 DIMENSION_FIELDS = ("activity", "capability", "reputation", "relations")
+
+
+def run_date_problem(as_of: datetime.date) -> str | None:
+    """Why a run cannot be as of ``as_of``, or None: not in the future, and not before
+    ``EARLIEST`` (the indicators look two years back; the calendar has no year 0)."""
+    if as_of > timezone.localdate():
+        return _("An evaluation cannot be as of a future date.")
+    if as_of < EARLIEST:
+        return _("An evaluation cannot be as of a date before %(date)s.") % {"date": EARLIEST}
+    return None
 
 
 def run_population(actor, as_of: datetime.date, query: SavedQuery | None) -> QuerySet:
@@ -249,16 +259,9 @@ def evaluation_run(
     default) with the current version of ``scorecard`` (the default one); store and return the
     run. ``progress(done, total)`` is called after each chunk of customers."""
     as_of = as_of or timezone.localdate()
-    if as_of > timezone.localdate():
-        raise ValidationError({"as_of": _("An evaluation cannot be as of a future date.")})
-    if as_of < EARLIEST:
-        # The indicators look two years back; the calendar has no year 0.
-        raise ValidationError(
-            {
-                "as_of": _("An evaluation cannot be as of a date before %(date)s.")
-                % {"date": EARLIEST}
-            }
-        )
+    problem = run_date_problem(as_of)
+    if problem:
+        raise ValidationError({"as_of": problem})
     scorecard = scorecard or scorecard_default()
     version = version_current(scorecard)
     customers = run_population(actor, as_of, query)

@@ -1,11 +1,12 @@
-// The page of an evaluation run in the background: polls the job while it is queued or
-// running, moves the progress bar, and opens the run's dashboard once it is done (or
-// reloads the page to show why it failed).
+// The page of a background job (an import, an evaluation run): polls the job's status while
+// it is queued or running, moves the progress bar, and once the job is finished opens what
+// it made (``open_url`` of the status, if any) or reloads the page (which then shows the
+// report or why it failed). The page's element with ``data-job-status-url`` names the status.
 (function () {
   "use strict";
-  var root = document.getElementById("evaluation-job");
+  var root = document.querySelector("[data-job-status-url]");
   if (!root) { return; }
-  var url = root.getAttribute("data-status-url");
+  var url = root.getAttribute("data-job-status-url");
   var bar = document.getElementById("job-progress");
   var percent = document.getElementById("job-percent");
   var stage = document.getElementById("job-stage");
@@ -34,8 +35,8 @@
       })
       .then(function (data) {
         show(data);
-        if (data.run_url) {
-          window.location.assign(data.run_url);
+        if (data.open_url) {
+          window.location.assign(data.open_url);
         } else if (data.finished) {
           window.location.reload();
         } else {

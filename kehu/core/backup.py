@@ -49,6 +49,7 @@ SEEDED_BY_MIGRATE = frozenset(
         "auth.permission",
         "auth.group",
         "auth.group_permissions",
+        "accounts.rolegrant",
         "masterdata.codingscheme",
         "masterdata.currency",
         "masterdata.creditgrade",

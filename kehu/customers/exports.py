@@ -60,6 +60,7 @@ def header_language(language: str | None = None) -> str:
 # Cells ------------------------------------------------------------------------------------
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARACTERS = frozenset("".join(FORMULA_TRIGGERS))
 
 
 def neutralise(text: str) -> str:
@@ -120,31 +121,66 @@ def export_rows(
         if path not in lookups:
             lookups.append(path)
         readers.append((column.kind, lookups.index(path)))
+    cells = [
+        _cell_reader(kind, index, column, yes_no, statuses)
+        for (kind, index), column in zip(readers, columns, strict=True)
+    ]
     rows = queryset.prefetch_related(None).values_list(*lookups).iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
-        tags = _tags_of([row[0] for row in chunk]) if wants_tags else {}
+        if wants_tags:
+            tags = _tags_of([row[0] for row in chunk])
+            chunk = [(*row, tags.get(row[0])) for row in chunk]
         for row in chunk:
-            cells = []
-            for (kind, index), column in zip(readers, columns, strict=True):
-                if kind == "tags":
-                    cells.append(_text(TAG_SEPARATOR.join(tags.get(row[0], ()))))
-                    continue
-                value = row[index]
-                if kind == "text":
-                    cells.append(_text(value))
-                elif kind == "bool":
-                    cells.append(yes_no[0] if value else yes_no[1])
-                elif kind == "status":
-                    cells.append(statuses[0] if value is None else statuses[1])
-                elif kind == "datetime":
-                    cells.append(_local_time(value))
-                elif kind == "user":
-                    cells.append(_user_value((value or {}).get(column.key), column.lookup, yes_no))
-                else:  # numbers and dates keep their type
-                    cells.append(value)
-            yield cells
+            yield [cell(row) for cell in cells]
         if progress is not None:
             progress(len(chunk))
+
+
+def _cell_reader(kind: str, index: int | None, column: ExportColumn, yes_no, statuses):
+    """The function that turns a row of ``values_list`` (with the tags last) into the cell of
+    ``column``: one per column, chosen once, so a row costs one call per cell."""
+    if kind == "tags":
+
+        def cell(row):
+            names = row[-1]
+            return _text(TAG_SEPARATOR.join(names)) if names else None
+
+    elif kind == "text":
+
+        def cell(row):
+            value = row[index]
+            if value is None or value == "":
+                return None
+            value = value if type(value) is str else str(value)
+            return "'" + value if value[0] in _TRIGGER_CHARACTERS else value
+
+    elif kind == "bool":
+
+        def cell(row):
+            return yes_no[0] if row[index] else yes_no[1]
+
+    elif kind == "status":
+
+        def cell(row):
+            return statuses[0] if row[index] is None else statuses[1]
+
+    elif kind == "datetime":
+
+        def cell(row):
+            return _local_time(row[index])
+
+    elif kind == "user":
+        key, field_type = column.key, column.lookup
+
+        def cell(row):
+            return _user_value((row[index] or {}).get(key), field_type, yes_no)
+
+    else:  # numbers and dates keep their type
+
+        def cell(row):
+            return row[index]
+
+    return cell
 
 
 def _local_time(value: datetime.datetime | None) -> str | None:
@@ -301,7 +337,12 @@ def _column_letters(n: int) -> list[str]:
 
 
 def _row_xml(number: int, values: list, letters: list[str], text_style: int) -> str:
-    parts = [f'<row r="{number}">']
+    # One search over the row's texts (joined by a character that is never special) rather
+    # than one per cell: most rows have nothing to escape.
+    texts = [value for value in values if type(value) is str]
+    escape = bool(texts) and _XML_SPECIAL.search("\n".join(texts)) is not None
+    r = str(number)
+    parts = [f'<row r="{r}">']
     append = parts.append
     for letter, value in zip(letters, values, strict=False):
         if value is None:
@@ -310,18 +351,18 @@ def _row_xml(number: int, values: list, letters: list[str], text_style: int) -> 
         if kind is str:
             if value:
                 append(
-                    f'<c r="{letter}{number}" s="{text_style}" t="inlineStr"><is>'
-                    f'<t xml:space="preserve">{_xml(value)}</t></is></c>'
+                    f'<c r="{letter}{r}" s="{text_style}" t="inlineStr"><is>'
+                    f'<t xml:space="preserve">{_xml(value) if escape else value}</t></is></c>'
                 )
         elif kind is datetime.date:
-            append(f'<c r="{letter}{number}" s="1"><v>{(value - _EXCEL_EPOCH).days}</v></c>')
+            append(f'<c r="{letter}{r}" s="1"><v>{(value - _EXCEL_EPOCH).days}</v></c>')
         elif kind is Decimal:
-            append(f'<c r="{letter}{number}"><v>{format(value, "f")}</v></c>')
+            append(f'<c r="{letter}{r}"><v>{format(value, "f")}</v></c>')
         elif kind is int or kind is float:
-            append(f'<c r="{letter}{number}"><v>{value!r}</v></c>')
+            append(f'<c r="{letter}{r}"><v>{value!r}</v></c>')
         else:  # anything else is shown as text
             append(
-                f'<c r="{letter}{number}" s="{text_style}" t="inlineStr"><is>'
+                f'<c r="{letter}{r}" s="{text_style}" t="inlineStr"><is>'
                 f'<t xml:space="preserve">{_xml(str(value))}</t></is></c>'
             )
     append("</row>")
@@ -339,7 +380,7 @@ def write_xlsx(
     rows = iter(rows)
     header = next(rows, [])
     letters = _column_letters(len(header))
-    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=5) as package:
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)
         package.writestr("_rels/.rels", _ROOT_RELS)
         package.writestr("xl/workbook.xml", _workbook(sheet_name))

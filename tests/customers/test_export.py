@@ -243,6 +243,19 @@ def test_a_negative_number_stays_a_number(archive, tmp_path):
     assert xlsx_rows(out.getvalue())[1] == ["0101", -12.5]
 
 
+def test_markup_and_control_characters_read_back_as_written():
+    """A row with text that XML must escape (markup, an ampersand, a control character, a
+    literal ``_x0041_``) reads back exactly, and so do the plain cells beside it."""
+    from kehu.customers.exports import write_xlsx
+
+    tricky = ["<b>A&B</b>", "tab\there", "bell\x07", "_x0041_ stays", "plain 客户"]
+    out = io.BytesIO()
+    write_xlsx([["a", "b", "c", "d", "e"], tricky, ["x", "y", None, "z", "w"]], out)
+    rows = xlsx_rows(out.getvalue())
+    assert rows[1] == ["<b>A&B</b>", "tab\there", "bell\x07", "_x0041_ stays", "plain 客户"]
+    assert rows[2] == ["x", "y", "", "z", "w"]
+
+
 def test_chosen_columns_in_their_order(archive):
     client = browser(archive["admin"])
     data = download(

@@ -3,7 +3,8 @@
 The raw values come from a handful of grouped queries (``indicators.facts_computed``); the
 scores, dimension scores, totals, grades, ABC classes and RFM segments are computed in Python
 over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
-bulk inserts (``executemany`` / ``COPY``), in chunks. No query runs per customer.
+bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer (its indicators in
+one JSON column). No query runs per customer.
 """
 
 import datetime
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,10 +26,10 @@ from kehu.evaluation.models import (
     CustomerEvaluation,
     EvaluationRun,
     Indicator,
-    IndicatorResult,
     Scorecard,
     ScorecardVersion,
 )
+from kehu.evaluation.results import entry_head, entry_tail, number_text
 from kehu.evaluation.scoring import (
     NEUTRAL,
     ZERO,
@@ -43,7 +44,7 @@ from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
-# a customer's result: its figures (also the API's), and the columns its rows are written with
+# a customer's result: its figures (also the API's), and the columns its row is written with
 RESULT_FIGURES = (
     "activity",
     "capability",
@@ -58,8 +59,7 @@ RESULT_FIGURES = (
     "rfm_m",
     "rfm_segment",
 )
-RESULT_COLUMNS = ["run_id", "customer_id", *RESULT_FIGURES]
-INDICATOR_COLUMNS = ["evaluation_id", "indicator_id", "raw_value", "score", "weight", "explanation"]
+RESULT_COLUMNS = ["run_id", "customer_id", *RESULT_FIGURES, "indicators"]
 EARLIEST = datetime.date(1900, 1, 1)
 DIMENSION_FIELDS = ("activity", "capability", "reputation", "relations")
 
@@ -96,22 +96,19 @@ class _Scorer:
     """The version's indicators and bands, ready to score many customers.
 
     Many customers share raw values (a count of days, 100 % paid on time, no data), and many
-    share a dimension's indicator scores: each indicator's score and explanation is computed
-    once per distinct raw value, each dimension once per distinct tuple of scores, each total
-    once per distinct tuple of dimension scores (memos of this run), so that the work per
-    customer is a few dictionary look-ups.
+    share a dimension's indicator scores: each indicator's score and the JSON text of its
+    entry (``kehu.evaluation.results``) are made once per distinct raw value, each dimension
+    once per distinct tuple of scores, each total once per distinct tuple of dimension scores
+    (memos of this run), so that the work per customer is a few dictionary look-ups and the
+    joining of its entries' texts.
     """
 
-    def __init__(self, version: ScorecardVersion, *, stored=None):
+    def __init__(self, version: ScorecardVersion):
         self.version = version
-        # How a number goes into the indicator rows: SQLite stores its "decimal" columns as
-        # REAL whatever it is given, and takes a float for less than the text of a Decimal
-        # (converted once per distinct value here, not once per row).
-        self.stored = stored or (lambda value: value)
         self.neutral = version.insufficient_data == InsufficientData.NEUTRAL
         self.dimensions = list(version.dimensions.all())
         indicators = list(version.indicators.select_related("dimension"))
-        self.by_dimension = {
+        by_dimension = {
             dim.pk: [i for i in indicators if i.dimension_id == dim.pk] for dim in self.dimensions
         }
         self.points = {i.pk: rule_points(i.rule) for i in indicators}
@@ -134,9 +131,9 @@ class _Scorer:
                         {},
                         i,
                     )
-                    for i in self.by_dimension[dim.pk]
+                    for i in by_dimension[dim.pk]
                 ],
-                [i.weight for i in self.by_dimension[dim.pk]],
+                [i.weight for i in by_dimension[dim.pk]],
                 {},
                 {},
             )
@@ -147,8 +144,8 @@ class _Scorer:
         self._total_patterns: dict[tuple, tuple] = {}
 
     def _scored(self, indicator: Indicator, key) -> tuple:
-        """(indicator id, raw as stored, score, score as stored, explanation) of an indicator's
-        raw value, or of a manual indicator's (rating, rated on)."""
+        """(score, the JSON text of the entry before its weight, and after it) of an
+        indicator's raw value, or of a manual indicator's (rating, rated on)."""
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
             raw, text = None, self.no_rating if manual else self.titles[indicator.pk]
@@ -164,19 +161,12 @@ class _Scorer:
             explanation = f"{text} → {_fmt(score)}"
         else:
             explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
-        stored = self.stored
-        return (
-            indicator.pk,
-            None if raw is None else stored(raw),
-            score,
-            None if score is None else stored(score),
-            explanation[:300],
-        )
+        return score, entry_head(indicator.pk, raw, score), entry_tail(explanation)
 
     def _average(self, weights: list, patterns: dict, scores: tuple) -> tuple:
-        """``weighted_average`` of ``scores`` (with ``weights``), the effective weights (as
-        stored) read from ``patterns`` by which scores are missing: the same numbers, fewer
-        steps."""
+        """``weighted_average`` of ``scores`` (with ``weights``), and the effective weights
+        (as JSON text) read from ``patterns`` by which scores are missing: the same numbers,
+        fewer steps."""
         missing = tuple(score is None for score in scores)
         known = patterns.get(missing)
         if known is None:
@@ -187,12 +177,11 @@ class _Scorer:
                 ],
                 neutral=self.neutral,
             )
-            shares = [self.stored(share) for share in shares]
             counted = sum(
                 (w for gap, w in zip(missing, weights, strict=True) if self.neutral or not gap),
                 ZERO,
             )
-            known = patterns[missing] = (counted, shares)
+            known = patterns[missing] = (counted, [number_text(share) for share in shares])
         counted, shares = known
         if counted == 0:
             return None, shares
@@ -211,10 +200,10 @@ class _Scorer:
             )
         return round2(weighted / counted), shares
 
-    def score(self, facts: Facts) -> tuple[dict, list]:
-        """Dimension scores, total and grade; and per indicator (indicator id, raw, score,
-        weight, explanation)."""
-        rows, values = [], {}
+    def score(self, facts: Facts) -> tuple[dict, str]:
+        """Dimension scores, total and grade; and the JSON text of the indicator results
+        (``kehu.evaluation.results``)."""
+        parts, values = [], {}
         computed, ratings = facts.values, facts.ratings
         for dim_key, items, weights, memo, patterns in self.plan:
             scored = []
@@ -228,14 +217,14 @@ class _Scorer:
                 if found is None:
                     found = indicator_memo[key] = self._scored(indicator, key)
                 scored.append(found)
-            scores = tuple([item[2] for item in scored])
+            scores = tuple([item[0] for item in scored])
             average = memo.get(scores)
             if average is None:
                 average = memo[scores] = self._average(weights, patterns, scores)
             value, shares = average
-            rows += [
-                (pk, raw, score, share, explanation)
-                for (pk, raw, _score, score, explanation), share in zip(scored, shares, strict=True)
+            parts += [
+                head + share + tail
+                for (_score, head, tail), share in zip(scored, shares, strict=True)
             ]
             values[dim_key] = value
         dims = tuple([values[dim.key] for dim in self.dimensions])
@@ -244,7 +233,7 @@ class _Scorer:
             value, _shares = self._average(self.dimension_weights, self._total_patterns, dims)
             total = self._total_memo[dims] = (value, grade_of(value, self.bands))
         values["total"], values["grade"] = total
-        return values, rows
+        return values, "[" + ",".join(parts) + "]"
 
 
 def evaluation_run(
@@ -274,8 +263,7 @@ def evaluation_run(
             started_by=actor if getattr(actor, "pk", None) else None,
         )
         facts = facts_computed(customers, as_of)
-        stored = float if connection.vendor == "sqlite" else None
-        _results_write(run, _Scorer(version, stored=stored), facts, progress)
+        _results_write(run, _Scorer(version), facts, progress)
         run.status = RunStatus.SUCCEEDED
         run.customer_count = len(facts)
         run.finished_at = timezone.now()
@@ -284,9 +272,8 @@ def evaluation_run(
 
 
 def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:
-    """Every customer's result, then every indicator row, in bulk (``rows_insert``: one
-    ``executemany`` / ``COPY`` per chunk); the results' keys are read back by customer (a
-    run has one result per customer when it is written)."""
+    """Every customer's result with its indicators (one JSON column), in bulk
+    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers)."""
     sales = {pk: f.sales_12m for pk, f in facts.items()}
     abc = abc_classes(sales)
     rfm = rfm_scores(
@@ -294,16 +281,18 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
         {pk: f.invoices_12m for pk, f in facts.items()},
         sales,
     )
-    indicator_rows: dict[int, list] = {}
-    results = []
-    for pk, fact in facts.items():
-        values, rows = scorer.score(fact)
+    run_id, total, batch = run.pk, len(facts), []
+    for done, (pk, fact) in enumerate(facts.items(), start=1):
+        values, indicators = scorer.score(fact)
         r, f, m, segment = rfm[pk]
-        results.append(
+        batch.append(
             (
-                run.pk,
+                run_id,
                 pk,
-                *(values[name] for name in DIMENSION_FIELDS),
+                values["activity"],
+                values["capability"],
+                values["reputation"],
+                values["relations"],
                 values["total"],
                 values["grade"],
                 round_raw(sales[pk]),
@@ -312,20 +301,11 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
                 f,
                 m,
                 segment,
+                indicators,
             )
         )
-        indicator_rows[pk] = rows
-    for start in range(0, len(results), CHUNK):
-        rows_insert(CustomerEvaluation, RESULT_COLUMNS, results[start : start + CHUNK])
-    keys = CustomerEvaluation.objects.filter(run=run).values_list("customer_id", "pk")
-    ids = dict(keys.order_by().iterator(chunk_size=10_000))
-    total = len(indicator_rows)
-    batch = []
-    for done, (pk, rows) in enumerate(indicator_rows.items(), start=1):
-        evaluation_id = ids[pk]
-        batch += [(evaluation_id, *row) for row in rows]
         if done % CHUNK == 0 or done == total:
-            rows_insert(IndicatorResult, INDICATOR_COLUMNS, batch)
+            rows_insert(CustomerEvaluation, RESULT_COLUMNS, batch)
             batch = []
             if progress is not None:
                 progress(done, total)

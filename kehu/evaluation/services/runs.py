@@ -35,7 +35,6 @@ from kehu.evaluation.scoring import (
     ZERO,
     Weighted,
     grade_of,
-    round2,
     rule_points,
     score_of,
     weighted_average,
@@ -44,6 +43,7 @@ from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
+NEUTRAL_HUNDREDTHS = int(NEUTRAL * 100)
 # a customer's result: its figures (also the API's), and the columns its row is written with
 RESULT_FIGURES = (
     "activity",
@@ -118,12 +118,11 @@ class _Scorer:
         self.no_rating = _("no rating")
         self.rated = _("rated %(rating)s of 5 on %(date)s")
         self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
-        # per dimension: its key, its indicators (manual?, the key of the value, the memo of
-        # the indicator's values, the indicator), their weights, the memo of the dimension's
-        # scores and that of the effective weights by which indicators lack data
+        # per dimension: its indicators (manual?, the key of the value, the memo of the
+        # indicator's values, the indicator), their weights, and the memo of the effective
+        # weights by which indicators lack data
         self.plan = [
             (
-                dim.key,
                 [
                     (
                         i.source == IndicatorSource.MANUAL,
@@ -135,16 +134,25 @@ class _Scorer:
                 ],
                 [i.weight for i in by_dimension[dim.pk]],
                 {},
-                {},
             )
             for dim in self.dimensions
         ]
         self.dimension_weights = [dim.weight for dim in self.dimensions]
         self._total_memo: dict[tuple, tuple] = {}
         self._total_patterns: dict[tuple, tuple] = {}
+        self._decimals: dict[int, Decimal] = {}
+
+    def _decimal(self, hundredths: int | None) -> Decimal | None:
+        """A score in hundredths as the decimal it stands for (made once per value)."""
+        if hundredths is None:
+            return None
+        value = self._decimals.get(hundredths)
+        if value is None:
+            value = self._decimals[hundredths] = Decimal(hundredths).scaleb(-2)
+        return value
 
     def _scored(self, indicator: Indicator, key) -> tuple:
-        """(score, the JSON text of the entry before its weight, and after it) of an
+        """(score in hundredths, the JSON text of the entry before its weight, and after it) of an
         indicator's raw value, or of a manual indicator's (rating, rated on)."""
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
@@ -161,13 +169,13 @@ class _Scorer:
             explanation = f"{text} → {_fmt(score)}"
         else:
             explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
-        return score, entry_head(indicator.pk, raw, score), entry_tail(explanation)
+        hundredths = None if score is None else int(score * 100)
+        return hundredths, entry_head(indicator.pk, raw, score), entry_tail(explanation)
 
-    def _average(self, weights: list, patterns: dict, scores: tuple) -> tuple:
-        """``weighted_average`` of ``scores`` (with ``weights``), and the effective weights
-        (as JSON text) read from ``patterns`` by which scores are missing: the same numbers,
-        fewer steps."""
-        missing = tuple(score is None for score in scores)
+    def _pattern(self, weights: list, patterns: dict, missing: tuple) -> tuple:
+        """By which scores are missing (``patterns``, a memo): the counted weight and the
+        weights, in hundredths, and the effective weights as JSON text (``weighted_average``'s
+        shares)."""
         known = patterns.get(missing)
         if known is None:
             _value, shares = weighted_average(
@@ -181,35 +189,51 @@ class _Scorer:
                 (w for gap, w in zip(missing, weights, strict=True) if self.neutral or not gap),
                 ZERO,
             )
-            known = patterns[missing] = (counted, [number_text(share) for share in shares])
-        counted, shares = known
+            known = patterns[missing] = (
+                int(counted * 100),
+                [int(w * 100) for w in weights],
+                [number_text(share) for share in shares],
+            )
+        return known
+
+    def _average(self, weights: list, patterns: dict, scores: list) -> tuple:
+        """``weighted_average`` of ``scores`` (in hundredths; None: insufficient data) with
+        ``weights``, in hundredths (None when nothing counts), and the effective weights as
+        JSON text. Whole numbers, rounded half up once: scores and weights have two decimals,
+        so the quotient is exact where the decimals' was exact to 28 digits."""
+        counted, hundredths, shares = self._pattern(
+            weights, patterns, tuple([score is None for score in scores])
+        )
         if counted == 0:
             return None, shares
         if self.neutral:
             weighted = sum(
-                (
-                    (NEUTRAL if score is None else score) * w
-                    for score, w in zip(scores, weights, strict=True)
-                ),
-                ZERO,
+                [
+                    (NEUTRAL_HUNDREDTHS if score is None else score) * w
+                    for score, w in zip(scores, hundredths, strict=True)
+                ]
             )
         else:
             weighted = sum(
-                (score * w for score, w in zip(scores, weights, strict=True) if score is not None),
-                ZERO,
+                [
+                    score * w
+                    for score, w in zip(scores, hundredths, strict=True)
+                    if score is not None
+                ]
             )
-        return round2(weighted / counted), shares
+        value, rest = divmod(weighted, counted)
+        return (value + 1 if 2 * rest >= counted else value), shares
 
     def score(self, facts: Facts) -> tuple[dict, str]:
         """Dimension scores, total and grade; and the JSON text of the indicator results
         (``kehu.evaluation.results``)."""
-        parts, values = [], {}
+        parts, dims = [], []
         computed, ratings = facts.values, facts.ratings
-        for dim_key, items, weights, memo, patterns in self.plan:
+        for items, weights, patterns in self.plan:
             scored = []
             for manual, name, indicator_memo, indicator in items:
                 if manual:
-                    rating = ratings.get(name)
+                    rating = ratings.get(name) if ratings else None
                     key = None if rating is None else (rating[0], rating[2])
                 else:
                     key = computed.get(name)
@@ -217,21 +241,21 @@ class _Scorer:
                 if found is None:
                     found = indicator_memo[key] = self._scored(indicator, key)
                 scored.append(found)
-            scores = tuple([item[0] for item in scored])
-            average = memo.get(scores)
-            if average is None:
-                average = memo[scores] = self._average(weights, patterns, scores)
-            value, shares = average
+            value, shares = self._average(weights, patterns, [item[0] for item in scored])
             parts += [
                 head + share + tail
                 for (_score, head, tail), share in zip(scored, shares, strict=True)
             ]
-            values[dim_key] = value
-        dims = tuple([values[dim.key] for dim in self.dimensions])
-        total = self._total_memo.get(dims)
+            dims.append(value)
+        key = tuple(dims)
+        total = self._total_memo.get(key)
         if total is None:
             value, _shares = self._average(self.dimension_weights, self._total_patterns, dims)
-            total = self._total_memo[dims] = (value, grade_of(value, self.bands))
+            value = self._decimal(value)
+            total = self._total_memo[key] = (value, grade_of(value, self.bands))
+        values = {
+            dim.key: self._decimal(value) for dim, value in zip(self.dimensions, dims, strict=True)
+        }
         values["total"], values["grade"] = total
         return values, "[" + ",".join(parts) + "]"
 

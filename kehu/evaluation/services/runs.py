@@ -12,7 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -286,6 +286,8 @@ def evaluation_run(
             query_name=query.name if query else "",
             started_by=actor if getattr(actor, "pk", None) else None,
         )
+        if connection.vendor == "postgresql":
+            _tune_transaction()
         facts = facts_computed(customers, as_of)
         _results_write(run, _Scorer(version), facts, progress)
         run.status = RunStatus.SUCCEEDED
@@ -293,6 +295,18 @@ def evaluation_run(
         run.finished_at = timezone.now()
         run.save(update_fields=["status", "customer_count", "finished_at", "updated_at"])
     return run
+
+
+def _tune_transaction() -> None:
+    """PostgreSQL, for this transaction only: the grouped sums of 100,000 customers are
+    hashed in memory rather than spilled to disk; compiling the plans (JIT) costs more than
+    it saves on a few scans; and the commit does not wait for the write-ahead log to reach
+    the disk (a crash right after it can lose the run, never corrupt anything: a run is
+    made again by running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:

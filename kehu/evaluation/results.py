@@ -40,10 +40,6 @@ def entry_tail(explanation: str) -> str:
     return "," + json.dumps(explanation, ensure_ascii=False) + "]"
 
 
-def entry_text(indicator_id, raw, score, weight, explanation) -> str:
-    return entry_head(indicator_id, raw, score) + number_text(weight) + entry_tail(explanation)
-
-
 # The places the readers have always seen (those of the table the entries replaced): raw
 # values to 6 decimals, scores and weights to 2.
 RAW_PLACES = Decimal("0.000001")

@@ -95,12 +95,12 @@ def _fmt(value: Decimal | None) -> str:
 class _Scorer:
     """The version's indicators and bands, ready to score many customers.
 
-    Many customers share raw values (a count of days, 100 % paid on time, no data), and many
-    share a dimension's indicator scores: each indicator's score and the JSON text of its
-    entry (``kehu.evaluation.results``) are made once per distinct raw value, each dimension
-    once per distinct tuple of scores, each total once per distinct tuple of dimension scores
-    (memos of this run), so that the work per customer is a few dictionary look-ups and the
-    joining of its entries' texts.
+    Many customers share raw values (a count of days, 100 % paid on time, no data): each
+    indicator's score and the JSON text of its entry (``kehu.evaluation.results``) are made
+    once per distinct raw value, a dimension's effective weights once per pattern of missing
+    data, each total and grade once per distinct tuple of dimension scores (memos of this
+    run). What is left per customer is a few dictionary look-ups, weighted averages in whole
+    hundredths and the joining of its entries' texts.
     """
 
     def __init__(self, version: ScorecardVersion):
@@ -152,8 +152,8 @@ class _Scorer:
         return value
 
     def _scored(self, indicator: Indicator, key) -> tuple:
-        """(score in hundredths, the JSON text of the entry before its weight, and after it) of an
-        indicator's raw value, or of a manual indicator's (rating, rated on)."""
+        """(score in hundredths, the JSON text of the entry before its weight, and after it)
+        of an indicator's raw value, or of a manual indicator's (rating, rated on)."""
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
             raw, text = None, self.no_rating if manual else self.titles[indicator.pk]

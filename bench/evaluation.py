@@ -6,10 +6,10 @@ loaded here the same way when the database has none yet. Measured:
 
 - **the run**: ``kehu.evaluation.services.evaluation_run`` as ``kehu evaluate`` calls it (the
   system as actor, the default scorecard, every customer, as of the reference date): the
-  grouped reads, the scoring, ABC and RFM, and the writing of every customer's result and
-  indicator rows, in one transaction. The runs measured are deleted between passes (not
-  timed; in SQL: deleting through the models would record an audit event per row), so that
-  each pass writes into the same tables;
+  grouped reads, the scoring, ABC and RFM, and the writing of every customer's result (its
+  indicators in one JSON column), in one transaction. The runs measured are deleted between
+  passes (not timed; in SQL: deleting through the models would record an audit event per
+  row), so that each pass writes into the same tables;
 - **bare SQL**: one hand-written statement per database that computes every computed
   indicator's raw value for every customer (the same as-of rules as
   ``kehu.evaluation.indicators``) plus the latest manual ratings, fetched whole: what the
@@ -26,7 +26,7 @@ MODULE = "evaluation"
 TARGET_CUSTOMERS = 100_000
 SECONDS = {"sqlite": 15.0, "postgresql": 10.0}
 RATIO = 2.0
-REPEAT = 3  # a pass reads every document and writes ~18 rows per customer
+REPEAT = 3  # a pass reads every document and writes a row per customer
 
 # {day(x)}: a date as days since 1970-01-01 in each dialect.
 _DAY = {
@@ -217,16 +217,11 @@ def _run_once(as_of: datetime.date):
 
 
 def _delete(run) -> None:
-    """The run and its rows, in three statements (a model delete would record an audit event
-    per row)."""
+    """The run and its results, in two statements (a model delete would record an audit
+    event per row)."""
     from django.db import connection, transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM evaluation_indicatorresult WHERE evaluation_id IN "
-            "(SELECT id FROM evaluation_customerevaluation WHERE run_id = %s)",
-            [run.pk],
-        )
         cursor.execute("DELETE FROM evaluation_customerevaluation WHERE run_id = %s", [run.pk])
         cursor.execute("DELETE FROM evaluation_evaluationrun WHERE id = %s", [run.pk])
 

@@ -14,10 +14,12 @@ Python over the fetched rows, with exact decimals.
 """
 
 import datetime
+import decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connections
 from django.db.models import (
     Count,
     DecimalField,
@@ -83,6 +85,15 @@ def round_raw(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
 
 
+def _raw(value: Decimal) -> Decimal:
+    return value.quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
+
+
+_ZERO_RAW = _raw(ZERO)
+# Django's converter of an aggregate's float on SQLite (15 significant digits).
+_FLOAT_DECIMAL = decimal.Context(prec=15).create_decimal_from_float
+
+
 def _sum(expression, condition: Q | None = None) -> Coalesce:
     return Coalesce(
         Sum(expression, filter=condition, output_field=_BIG), Value(ZERO), output_field=_BIG
@@ -100,7 +111,24 @@ class Facts:
     ratings: dict = field(default_factory=dict)  # indicator key -> (rating, id, rated_on)
 
 
-def _invoice_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, dict]:
+def _fetched(queryset: QuerySet) -> list[tuple]:
+    """The rows of a ``values_list`` query straight from the cursor, without Django's
+    converters (a call per value; the caller converts the values it uses: ``_decimals``)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _decimals(vendor: str):
+    """How a fetched sum becomes a decimal: PostgreSQL's already is one; SQLite's is a float
+    (or an integer), made a decimal as Django's own converter of an aggregate does."""
+    return _FLOAT_DECIMAL if vendor == "sqlite" else None
+
+
+def _invoice_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, tuple]:
+    """Per customer: (last invoice date, invoices and sales of the last 12 months, sales of
+    the 12 before, invoiced, due, due × days overdue today, doubtful)."""
     today = day_number(as_of)
     start_12 = years_back(as_of, 1)
     start_24 = years_back(as_of, 2)
@@ -121,11 +149,32 @@ def _invoice_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, dict]:
             due_days=_sum(F("amount") * days_late_now, due),
             doubtful_amount=_sum("amount", doubtful),
         )
+        .values_list(
+            "customer_id",
+            "last_on",
+            "count_12m",
+            "sales_12m",
+            "sales_prev",
+            "invoiced",
+            "due_amount",
+            "due_days",
+            "doubtful_amount",
+        )
     )
-    return {row.pop("customer_id"): row for row in rows}
+    convert = _decimals(connections[rows.db].vendor)
+    found = {}
+    for pk, last_on, count, *sums in _fetched(rows):
+        if convert is not None:
+            sums = [convert(value) for value in sums]
+        if type(last_on) is str:  # SQLite
+            last_on = datetime.date.fromisoformat(last_on)
+        found[pk] = (last_on, count, *sums)
+    return found
 
 
-def _settlement_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, dict]:
+def _settlement_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, tuple]:
+    """Per customer: (settled, settled of due invoices, of those on time, × days late, ×
+    days overdue today, settled of doubtful invoices)."""
     today = day_number(as_of)
     due = Q(invoice__due_date__lt=as_of)
     doubtful = Q(invoice__due_date__lt=as_of - datetime.timedelta(days=DOUBTFUL_DAYS))
@@ -152,8 +201,20 @@ def _settlement_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, dict]:
             now_days=_sum(F("amount") * days_late_now, due),
             settled_doubtful=_sum("amount", doubtful),
         )
+        .values_list(
+            "customer_id",
+            "settled",
+            "settled_due",
+            "on_time",
+            "late_days",
+            "now_days",
+            "settled_doubtful",
+        )
     )
-    return {row.pop("customer_id"): row for row in rows}
+    convert = _decimals(connections[rows.db].vendor)
+    if convert is None:
+        return {pk: tuple(sums) for pk, *sums in _fetched(rows)}
+    return {pk: tuple([convert(value) for value in sums]) for pk, *sums in _fetched(rows)}
 
 
 def _receipt_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, Decimal]:
@@ -162,8 +223,12 @@ def _receipt_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, Decimal]:
         .order_by()
         .values("customer_id")
         .annotate(received=_sum("amount"))
+        .values_list("customer_id", "received")
     )
-    return {row["customer_id"]: row["received"] for row in rows}
+    convert = _decimals(connections[rows.db].vendor)
+    if convert is None:
+        return dict(_fetched(rows))
+    return {pk: convert(received) for pk, received in _fetched(rows)}
 
 
 def _ratings(ids: QuerySet, as_of: datetime.date) -> dict[int, dict]:
@@ -179,10 +244,6 @@ def _ratings(ids: QuerySet, as_of: datetime.date) -> dict[int, dict]:
     return found
 
 
-def _get(sums: dict, name: str) -> Decimal:
-    return Decimal(sums.get(name) or ZERO)
-
-
 def _share(part: Decimal, whole: Decimal) -> Decimal | None:
     return None if not whole else part * HUNDRED / whole
 
@@ -196,8 +257,30 @@ def _completed_years(since: datetime.date | None, as_of: datetime.date) -> int |
     return years
 
 
+_NO_INVOICE = dict.fromkeys(
+    (
+        ComputedKey.RECENCY_DAYS,
+        ComputedKey.SALES_GROWTH,
+        ComputedKey.PAID_ON_TIME,
+        ComputedKey.DAYS_OVERDUE,
+        ComputedKey.OVERDUE_SHARE,
+        ComputedKey.DOUBTFUL_SHARE,
+    )
+)
+_NO_SETTLEMENT = (ZERO,) * 6
+
+
+class _Whole(dict):
+    """Whole numbers (days, counts, years) as raw values: decimals to the cent, made once."""
+
+    def __missing__(self, number: int) -> Decimal:
+        value = self[number] = Decimal(number).quantize(RAW_PLACES)
+        return value
+
+
 def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts]:
-    """Every computed indicator's raw value for every customer of ``customers``."""
+    """Every computed indicator's raw value (rounded to the cent) for every customer of
+    ``customers``."""
     ids = customers.order_by().values("pk")
     invoices = _invoice_sums(ids, as_of)
     settlements = _settlement_sums(ids, as_of)
@@ -206,66 +289,56 @@ def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts
     archive = customers.order_by("pk").values_list(
         "pk", "registered_capital", "annual_revenue", "founded_on", "credit_limit"
     )
+    whole = _Whole()
     facts: dict[int, Facts] = {}
     for pk, capital, revenue, founded_on, credit_limit in archive.iterator(chunk_size=5000):
         inv = invoices.get(pk)
-        sett = settlements.get(pk, {})
-        fact = Facts(ratings=ratings.get(pk, {}))
-        values = fact.values
-        capital_value = capital if capital is not None else revenue
-        values[ComputedKey.CAPITAL] = capital_value
-        values[ComputedKey.YEARS_IN_BUSINESS] = _completed_years(founded_on, as_of)
+        years = _completed_years(founded_on, as_of)
+        values = {
+            ComputedKey.CAPITAL: round_raw(capital if capital is not None else revenue),
+            ComputedKey.YEARS_IN_BUSINESS: None if years is None else whole[years],
+        }
+        fact = Facts(values=values, ratings=ratings.get(pk, {}))
         if inv is None:
-            for key in (
-                ComputedKey.RECENCY_DAYS,
-                ComputedKey.SALES_GROWTH,
-                ComputedKey.PAID_ON_TIME,
-                ComputedKey.DAYS_OVERDUE,
-                ComputedKey.OVERDUE_SHARE,
-                ComputedKey.DOUBTFUL_SHARE,
-            ):
-                values[key] = None
-            values[ComputedKey.INVOICES_12M] = 0
-            balance = -Decimal(receipts.get(pk) or ZERO)
+            values.update(_NO_INVOICE)
+            values[ComputedKey.INVOICES_12M] = whole[0]
+            balance = -(receipts.get(pk) or ZERO)
         else:
-            fact.last_invoice_on = inv["last_on"]
-            fact.invoices_12m = inv["count_12m"]
-            fact.sales_12m = Decimal(inv["sales_12m"])
-            sales_prev = Decimal(inv["sales_prev"])
-            due_amount = Decimal(inv["due_amount"])
-            open_amount = Decimal(inv["invoiced"]) - _get(sett, "settled")
-            overdue_open = due_amount - _get(sett, "settled_due")
-            doubtful_open = Decimal(inv["doubtful_amount"]) - _get(sett, "settled_doubtful")
-            values[ComputedKey.RECENCY_DAYS] = (as_of - inv["last_on"]).days
-            values[ComputedKey.INVOICES_12M] = inv["count_12m"]
+            last_on, count, sales_12m, sales_prev, invoiced, due_amount, due_days, doubtful = inv
+            settled, settled_due, on_time, late_days, now_days, settled_doubtful = settlements.get(
+                pk, _NO_SETTLEMENT
+            )
+            fact.last_invoice_on = last_on
+            fact.invoices_12m = count
+            fact.sales_12m = sales_12m
+            open_amount = invoiced - settled
+            values[ComputedKey.RECENCY_DAYS] = whole[(as_of - last_on).days]
+            values[ComputedKey.INVOICES_12M] = whole[count]
             values[ComputedKey.SALES_GROWTH] = (
-                None if not sales_prev else (fact.sales_12m - sales_prev) * HUNDRED / sales_prev
+                None if not sales_prev else _raw((sales_12m - sales_prev) * HUNDRED / sales_prev)
             )
-            values[ComputedKey.PAID_ON_TIME] = _share(_get(sett, "on_time"), due_amount)
-            weighted_days = (
-                _get(sett, "late_days") + Decimal(inv["due_days"]) - _get(sett, "now_days")
-                if due_amount
-                else None
-            )
-            values[ComputedKey.DAYS_OVERDUE] = (
-                None if weighted_days is None else weighted_days / due_amount
-            )
-            values[ComputedKey.OVERDUE_SHARE] = (
-                _share(overdue_open, open_amount) if open_amount > 0 else ZERO
-            )
-            values[ComputedKey.DOUBTFUL_SHARE] = (
-                _share(doubtful_open, open_amount) if open_amount > 0 else ZERO
-            )
-            balance = Decimal(inv["invoiced"]) - Decimal(receipts.get(pk) or ZERO)
+            if due_amount:
+                values[ComputedKey.PAID_ON_TIME] = _raw(on_time * HUNDRED / due_amount)
+                values[ComputedKey.DAYS_OVERDUE] = _raw(
+                    (late_days + due_days - now_days) / due_amount
+                )
+            else:
+                values[ComputedKey.PAID_ON_TIME] = values[ComputedKey.DAYS_OVERDUE] = None
+            if open_amount > 0:
+                values[ComputedKey.OVERDUE_SHARE] = _raw(
+                    (due_amount - settled_due) * HUNDRED / open_amount
+                )
+                values[ComputedKey.DOUBTFUL_SHARE] = _raw(
+                    (doubtful - settled_doubtful) * HUNDRED / open_amount
+                )
+            else:
+                values[ComputedKey.OVERDUE_SHARE] = values[ComputedKey.DOUBTFUL_SHARE] = _ZERO_RAW
+            balance = invoiced - (receipts.get(pk) or ZERO)
         values[ComputedKey.CREDIT_USE] = (
-            _share(max(balance, ZERO), credit_limit) if credit_limit else None
+            _raw(max(balance, ZERO) * HUNDRED / credit_limit) if credit_limit else None
         )
-        values[ComputedKey.SALES_PERCENTILE] = None  # filled in by sales_percentiles
         facts[pk] = fact
     sales_percentiles(facts)
-    for fact in facts.values():
-        for key, value in fact.values.items():
-            fact.values[key] = round_raw(value)
     return facts
 
 
@@ -280,6 +353,6 @@ def sales_percentiles(facts: dict[int, Facts]) -> None:
     for index, amount in enumerate(amounts):
         lower.setdefault(amount, index)
     for fact in facts.values():
-        fact.values[ComputedKey.SALES_PERCENTILE] = (
+        fact.values[ComputedKey.SALES_PERCENTILE] = _raw(
             Decimal(lower[fact.sales_12m]) * HUNDRED / others
         )

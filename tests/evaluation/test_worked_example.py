@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from kehu.evaluation.models import CustomerEvaluation, IndicatorResult
+from kehu.evaluation.models import CustomerEvaluation
+from kehu.evaluation.selectors import indicator_results
 from kehu.evaluation.services import evaluation_run, strategy_preview
 from tests.evaluation.example import AS_OF, example_build
 
@@ -84,10 +85,11 @@ def run():
 
 
 def test_every_indicator_of_the_worked_example(run):
-    rows = IndicatorResult.objects.filter(evaluation__run=run).values_list(
-        "evaluation__customer__code", "indicator__key", "raw_value", "score", "weight"
-    )
-    found = {(code, key): (raw, score, weight) for code, key, raw, score, weight in rows}
+    found = {
+        (result.customer.code, row.indicator.key): (row.raw_value, row.score, row.weight)
+        for result in CustomerEvaluation.objects.filter(run=run).select_related("customer")
+        for row in indicator_results(result)
+    }
     for code, indicators in INDICATORS.items():
         for key, (raw, score, weight) in indicators.items():
             assert found[(code, key)] == (_dec(raw), _dec(score), _dec(weight)), (code, key)

@@ -3,7 +3,8 @@
 The raw values come from a handful of grouped queries (``indicators.facts_computed``); the
 scores, dimension scores, totals, grades, ABC classes and RFM segments are computed in Python
 over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
-bulk inserts (``executemany`` / ``COPY``), in chunks. No query runs per customer.
+bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer (its indicators in
+one JSON column). No query runs per customer.
 """
 
 import datetime
@@ -25,16 +26,15 @@ from kehu.evaluation.models import (
     CustomerEvaluation,
     EvaluationRun,
     Indicator,
-    IndicatorResult,
     Scorecard,
     ScorecardVersion,
 )
+from kehu.evaluation.results import entry_head, entry_tail, number_text
 from kehu.evaluation.scoring import (
     NEUTRAL,
     ZERO,
     Weighted,
     grade_of,
-    round2,
     rule_points,
     score_of,
     weighted_average,
@@ -43,7 +43,8 @@ from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
-# a customer's result: its figures (also the API's), and the columns its rows are written with
+NEUTRAL_HUNDREDTHS = int(NEUTRAL * 100)
+# a customer's result: its figures (also the API's), and the columns its row is written with
 RESULT_FIGURES = (
     "activity",
     "capability",
@@ -58,8 +59,7 @@ RESULT_FIGURES = (
     "rfm_m",
     "rfm_segment",
 )
-RESULT_COLUMNS = ["run_id", "customer_id", *RESULT_FIGURES]
-INDICATOR_COLUMNS = ["evaluation_id", "indicator_id", "raw_value", "score", "weight", "explanation"]
+RESULT_COLUMNS = ["run_id", "customer_id", *RESULT_FIGURES, "indicators"]
 EARLIEST = datetime.date(1900, 1, 1)
 DIMENSION_FIELDS = ("activity", "capability", "reputation", "relations")
 
@@ -95,23 +95,20 @@ def _fmt(value: Decimal | None) -> str:
 class _Scorer:
     """The version's indicators and bands, ready to score many customers.
 
-    Many customers share raw values (a count of days, 100 % paid on time, no data), and many
-    share a dimension's indicator scores: each indicator's score and explanation is computed
-    once per distinct raw value, each dimension once per distinct tuple of scores, each total
-    once per distinct tuple of dimension scores (memos of this run), so that the work per
-    customer is a few dictionary look-ups.
+    Many customers share raw values (a count of days, 100 % paid on time, no data): each
+    indicator's score and the JSON text of its entry (``kehu.evaluation.results``) are made
+    once per distinct raw value, a dimension's effective weights once per pattern of missing
+    data, each total and grade once per distinct tuple of dimension scores (memos of this
+    run). What is left per customer is a few dictionary look-ups, weighted averages in whole
+    hundredths and the joining of its entries' texts.
     """
 
-    def __init__(self, version: ScorecardVersion, *, stored=None):
+    def __init__(self, version: ScorecardVersion):
         self.version = version
-        # How a number goes into the indicator rows: SQLite stores its "decimal" columns as
-        # REAL whatever it is given, and takes a float for less than the text of a Decimal
-        # (converted once per distinct value here, not once per row).
-        self.stored = stored or (lambda value: value)
         self.neutral = version.insufficient_data == InsufficientData.NEUTRAL
         self.dimensions = list(version.dimensions.all())
         indicators = list(version.indicators.select_related("dimension"))
-        self.by_dimension = {
+        by_dimension = {
             dim.pk: [i for i in indicators if i.dimension_id == dim.pk] for dim in self.dimensions
         }
         self.points = {i.pk: rule_points(i.rule) for i in indicators}
@@ -121,12 +118,11 @@ class _Scorer:
         self.no_rating = _("no rating")
         self.rated = _("rated %(rating)s of 5 on %(date)s")
         self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
-        # per dimension: its key, its indicators (manual?, the key of the value, the memo of
-        # the indicator's values, the indicator), their weights, the memo of the dimension's
-        # scores and that of the effective weights by which indicators lack data
+        # per dimension: its indicators (manual?, the key of the value, the memo of the
+        # indicator's values, the indicator), their weights, and the memo of the effective
+        # weights by which indicators lack data
         self.plan = [
             (
-                dim.key,
                 [
                     (
                         i.source == IndicatorSource.MANUAL,
@@ -134,10 +130,9 @@ class _Scorer:
                         {},
                         i,
                     )
-                    for i in self.by_dimension[dim.pk]
+                    for i in by_dimension[dim.pk]
                 ],
-                [i.weight for i in self.by_dimension[dim.pk]],
-                {},
+                [i.weight for i in by_dimension[dim.pk]],
                 {},
             )
             for dim in self.dimensions
@@ -145,10 +140,20 @@ class _Scorer:
         self.dimension_weights = [dim.weight for dim in self.dimensions]
         self._total_memo: dict[tuple, tuple] = {}
         self._total_patterns: dict[tuple, tuple] = {}
+        self._decimals: dict[int, Decimal] = {}
+
+    def _decimal(self, hundredths: int | None) -> Decimal | None:
+        """A score in hundredths as the decimal it stands for (made once per value)."""
+        if hundredths is None:
+            return None
+        value = self._decimals.get(hundredths)
+        if value is None:
+            value = self._decimals[hundredths] = Decimal(hundredths).scaleb(-2)
+        return value
 
     def _scored(self, indicator: Indicator, key) -> tuple:
-        """(indicator id, raw as stored, score, score as stored, explanation) of an indicator's
-        raw value, or of a manual indicator's (rating, rated on)."""
+        """(score in hundredths, the JSON text of the entry before its weight, and after it)
+        of an indicator's raw value, or of a manual indicator's (rating, rated on)."""
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
             raw, text = None, self.no_rating if manual else self.titles[indicator.pk]
@@ -164,20 +169,13 @@ class _Scorer:
             explanation = f"{text} → {_fmt(score)}"
         else:
             explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
-        stored = self.stored
-        return (
-            indicator.pk,
-            None if raw is None else stored(raw),
-            score,
-            None if score is None else stored(score),
-            explanation[:300],
-        )
+        hundredths = None if score is None else int(score * 100)
+        return hundredths, entry_head(indicator.pk, raw, score), entry_tail(explanation)
 
-    def _average(self, weights: list, patterns: dict, scores: tuple) -> tuple:
-        """``weighted_average`` of ``scores`` (with ``weights``), the effective weights (as
-        stored) read from ``patterns`` by which scores are missing: the same numbers, fewer
-        steps."""
-        missing = tuple(score is None for score in scores)
+    def _pattern(self, weights: list, patterns: dict, missing: tuple) -> tuple:
+        """By which scores are missing (``patterns``, a memo): the counted weight and the
+        weights, in hundredths, and the effective weights as JSON text (``weighted_average``'s
+        shares)."""
         known = patterns.get(missing)
         if known is None:
             _value, shares = weighted_average(
@@ -187,40 +185,55 @@ class _Scorer:
                 ],
                 neutral=self.neutral,
             )
-            shares = [self.stored(share) for share in shares]
             counted = sum(
                 (w for gap, w in zip(missing, weights, strict=True) if self.neutral or not gap),
                 ZERO,
             )
-            known = patterns[missing] = (counted, shares)
-        counted, shares = known
+            known = patterns[missing] = (
+                int(counted * 100),
+                [int(w * 100) for w in weights],
+                [number_text(share) for share in shares],
+            )
+        return known
+
+    def _average(self, weights: list, patterns: dict, scores: list) -> tuple:
+        """``weighted_average`` of ``scores`` (in hundredths; None: insufficient data) with
+        ``weights``, in hundredths (None when nothing counts), and the effective weights as
+        JSON text. Whole numbers, rounded half up once: scores and weights have two decimals,
+        so the quotient is exact where the decimals' was exact to 28 digits."""
+        counted, hundredths, shares = self._pattern(
+            weights, patterns, tuple([score is None for score in scores])
+        )
         if counted == 0:
             return None, shares
         if self.neutral:
             weighted = sum(
-                (
-                    (NEUTRAL if score is None else score) * w
-                    for score, w in zip(scores, weights, strict=True)
-                ),
-                ZERO,
+                [
+                    (NEUTRAL_HUNDREDTHS if score is None else score) * w
+                    for score, w in zip(scores, hundredths, strict=True)
+                ]
             )
         else:
             weighted = sum(
-                (score * w for score, w in zip(scores, weights, strict=True) if score is not None),
-                ZERO,
+                [
+                    score * w
+                    for score, w in zip(scores, hundredths, strict=True)
+                    if score is not None
+                ]
             )
-        return round2(weighted / counted), shares
+        value, rest = divmod(weighted, counted)
+        return (value + 1 if 2 * rest >= counted else value), shares
 
-    def score(self, facts: Facts) -> tuple[dict, list]:
-        """Dimension scores, total and grade; and per indicator (indicator id, raw, score,
-        weight, explanation)."""
-        rows, values = [], {}
+    def score(self, facts: Facts) -> tuple[dict, str]:
+        """Dimension scores, total and grade; and the JSON text of the indicator results
+        (``kehu.evaluation.results``)."""
+        parts, dims = [], []
         computed, ratings = facts.values, facts.ratings
-        for dim_key, items, weights, memo, patterns in self.plan:
+        for items, weights, patterns in self.plan:
             scored = []
             for manual, name, indicator_memo, indicator in items:
                 if manual:
-                    rating = ratings.get(name)
+                    rating = ratings.get(name) if ratings else None
                     key = None if rating is None else (rating[0], rating[2])
                 else:
                     key = computed.get(name)
@@ -228,23 +241,23 @@ class _Scorer:
                 if found is None:
                     found = indicator_memo[key] = self._scored(indicator, key)
                 scored.append(found)
-            scores = tuple([item[2] for item in scored])
-            average = memo.get(scores)
-            if average is None:
-                average = memo[scores] = self._average(weights, patterns, scores)
-            value, shares = average
-            rows += [
-                (pk, raw, score, share, explanation)
-                for (pk, raw, _score, score, explanation), share in zip(scored, shares, strict=True)
+            value, shares = self._average(weights, patterns, [item[0] for item in scored])
+            parts += [
+                head + share + tail
+                for (_score, head, tail), share in zip(scored, shares, strict=True)
             ]
-            values[dim_key] = value
-        dims = tuple([values[dim.key] for dim in self.dimensions])
-        total = self._total_memo.get(dims)
+            dims.append(value)
+        key = tuple(dims)
+        total = self._total_memo.get(key)
         if total is None:
             value, _shares = self._average(self.dimension_weights, self._total_patterns, dims)
-            total = self._total_memo[dims] = (value, grade_of(value, self.bands))
+            value = self._decimal(value)
+            total = self._total_memo[key] = (value, grade_of(value, self.bands))
+        values = {
+            dim.key: self._decimal(value) for dim, value in zip(self.dimensions, dims, strict=True)
+        }
         values["total"], values["grade"] = total
-        return values, rows
+        return values, "[" + ",".join(parts) + "]"
 
 
 def evaluation_run(
@@ -273,9 +286,10 @@ def evaluation_run(
             query_name=query.name if query else "",
             started_by=actor if getattr(actor, "pk", None) else None,
         )
+        if connection.vendor == "postgresql":
+            _tune_transaction()
         facts = facts_computed(customers, as_of)
-        stored = float if connection.vendor == "sqlite" else None
-        _results_write(run, _Scorer(version, stored=stored), facts, progress)
+        _results_write(run, _Scorer(version), facts, progress)
         run.status = RunStatus.SUCCEEDED
         run.customer_count = len(facts)
         run.finished_at = timezone.now()
@@ -283,10 +297,21 @@ def evaluation_run(
     return run
 
 
+def _tune_transaction() -> None:
+    """PostgreSQL, for this transaction only: the grouped sums of 100,000 customers are
+    hashed in memory rather than spilled to disk; compiling the plans (JIT) costs more than
+    it saves on a few scans; and the commit does not wait for the write-ahead log to reach
+    the disk (a crash right after it can lose the run, never corrupt anything: a run is
+    made again by running it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
 def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:
-    """Every customer's result, then every indicator row, in bulk (``rows_insert``: one
-    ``executemany`` / ``COPY`` per chunk); the results' keys are read back by customer (a
-    run has one result per customer when it is written)."""
+    """Every customer's result with its indicators (one JSON column), in bulk
+    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers)."""
     sales = {pk: f.sales_12m for pk, f in facts.items()}
     abc = abc_classes(sales)
     rfm = rfm_scores(
@@ -294,16 +319,18 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
         {pk: f.invoices_12m for pk, f in facts.items()},
         sales,
     )
-    indicator_rows: dict[int, list] = {}
-    results = []
-    for pk, fact in facts.items():
-        values, rows = scorer.score(fact)
+    run_id, total, batch = run.pk, len(facts), []
+    for done, (pk, fact) in enumerate(facts.items(), start=1):
+        values, indicators = scorer.score(fact)
         r, f, m, segment = rfm[pk]
-        results.append(
+        batch.append(
             (
-                run.pk,
+                run_id,
                 pk,
-                *(values[name] for name in DIMENSION_FIELDS),
+                values["activity"],
+                values["capability"],
+                values["reputation"],
+                values["relations"],
                 values["total"],
                 values["grade"],
                 round_raw(sales[pk]),
@@ -312,20 +339,11 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
                 f,
                 m,
                 segment,
+                indicators,
             )
         )
-        indicator_rows[pk] = rows
-    for start in range(0, len(results), CHUNK):
-        rows_insert(CustomerEvaluation, RESULT_COLUMNS, results[start : start + CHUNK])
-    keys = CustomerEvaluation.objects.filter(run=run).values_list("customer_id", "pk")
-    ids = dict(keys.order_by().iterator(chunk_size=10_000))
-    total = len(indicator_rows)
-    batch = []
-    for done, (pk, rows) in enumerate(indicator_rows.items(), start=1):
-        evaluation_id = ids[pk]
-        batch += [(evaluation_id, *row) for row in rows]
         if done % CHUNK == 0 or done == total:
-            rows_insert(IndicatorResult, INDICATOR_COLUMNS, batch)
+            rows_insert(CustomerEvaluation, RESULT_COLUMNS, batch)
             batch = []
             if progress is not None:
                 progress(done, total)

@@ -1,0 +1,77 @@
+"""How a customer's indicator results are stored: one JSON column of its evaluation
+(``CustomerEvaluation.indicators``; decision 0010).
+
+The column holds a list in the scorecard's order (dimension, then indicator), one entry per
+indicator: ``[indicator id, raw value, score, effective weight, explanation]``, numbers as JSON
+numbers written from exact decimals (``null``: insufficient data) and read back as decimals
+(``ExactDecoder``). Positional entries rather than objects: the keys would be about a third
+of the column, written ~17 times per customer.
+
+A run writes the JSON text itself (``entry_head`` / ``entry_tail`` around the weight, built
+once per distinct value); the readers get ``IndicatorResultRow`` objects, whose attributes are
+those the explanation table and the API read.
+"""
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+class ExactDecoder(json.JSONDecoder):
+    """JSON with its fractional numbers as ``Decimal`` (a score or a share stays exact)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("parse_float", Decimal)
+        super().__init__(*args, **kwargs)
+
+
+def number_text(value: Decimal | int | None) -> str:
+    """A number as JSON text, exactly as the decimal reads (``null`` for None)."""
+    return "null" if value is None else f"{value:f}"
+
+
+def entry_head(indicator_id: int, raw: Decimal | None, score: Decimal | None) -> str:
+    """The JSON text of an entry up to its weight."""
+    return f"[{indicator_id},{number_text(raw)},{number_text(score)},"
+
+
+def entry_tail(explanation: str) -> str:
+    """The JSON text of an entry after its weight."""
+    return "," + json.dumps(explanation, ensure_ascii=False) + "]"
+
+
+# The places the readers have always seen (those of the table the entries replaced): raw
+# values to 6 decimals, scores and weights to 2.
+RAW_PLACES = Decimal("0.000001")
+SCORE_PLACES = Decimal("0.01")
+
+
+def _decimal(value, places: Decimal) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(places)
+
+
+@dataclass(frozen=True)
+class IndicatorResultRow:
+    """One indicator of one customer in a run: raw value, score (None: insufficient data),
+    effective weight and why. ``indicator`` is the version's ``Indicator`` (its dimension
+    loaded)."""
+
+    indicator: object
+    raw_value: Decimal | None
+    score: Decimal | None
+    weight: Decimal
+    explanation: str
+
+
+def result_rows(entries: list, indicators: dict) -> list[IndicatorResultRow]:
+    """The stored ``entries`` as rows, their indicators looked up in ``indicators`` (by id)."""
+    return [
+        IndicatorResultRow(
+            indicator=indicators[pk],
+            raw_value=_decimal(raw, RAW_PLACES),
+            score=_decimal(score, SCORE_PLACES),
+            weight=_decimal(weight, SCORE_PLACES),
+            explanation=explanation,
+        )
+        for pk, raw, score, weight, explanation in entries
+    ]

@@ -174,18 +174,26 @@ _FLOAT = FloatField()
 _COLUMNS = ("c", *(f"b{index}" for index in range(len(BUCKETS))), "u")
 
 
-def _rows(queryset: QuerySet, as_of, *, due: str | None, sign: int, unapplied: int):
+def _rows(
+    queryset: QuerySet,
+    as_of,
+    *,
+    due: str | None,
+    sign: int,
+    unapplied: int,
+    amount_field: str = "amount",
+):
     """``queryset``'s rows as (customer, one amount per bucket, unapplied part): the amount
-    (times ``sign``) in the bucket of the due date at ``due``, and ``unapplied`` times the
-    amount in the last column.
+    (column ``amount_field``, times ``sign``) in the bucket of the due date at ``due``, and
+    ``unapplied`` times the amount in the last column.
 
     Computed as floats, not decimals: a DecimalField output makes SQLite wrap every CASE in
     ``CAST(... AS NUMERIC)``, which triples the cost of a scan of millions of rows. SQLite sums
     its stored decimals in floating point either way; PostgreSQL keeps numeric.
     """
-    amount = F("amount")
+    amount = F(amount_field)
     if sign < 0:
-        amount = ExpressionWrapper(Value(0) - F("amount"), output_field=_FLOAT)
+        amount = ExpressionWrapper(Value(0) - F(amount_field), output_field=_FLOAT)
     columns = {"c": F("customer_id")}
     for index, bucket in enumerate(BUCKETS):
         columns[f"b{index}"] = (
@@ -200,7 +208,7 @@ def _rows(queryset: QuerySet, as_of, *, due: str | None, sign: int, unapplied: i
     columns["u"] = (
         Value(0, output_field=_FLOAT)
         if not unapplied
-        else (F("amount") if unapplied > 0 else amount)
+        else (F(amount_field) if unapplied > 0 else amount)
     )
     columns = {
         name: ExpressionWrapper(value, output_field=_FLOAT) for name, value in columns.items()
@@ -208,36 +216,127 @@ def _rows(queryset: QuerySet, as_of, *, due: str | None, sign: int, unapplied: i
     return queryset.order_by().annotate(**columns).values_list(*_COLUMNS)
 
 
-def aging_by_customer(customers: QuerySet, as_of: datetime.date) -> dict[int, Aging]:
-    """Each customer's aging as of ``as_of`` (customers with no document in effect are left
-    out): one grouped query over the documents of ``customers`` — the invoices in effect
-    (plus their amount in their bucket), the settlements in effect (minus their amount in
-    their invoice's bucket, minus in the unapplied receipts) and the receipts in effect (plus
-    in the unapplied receipts), added up per customer."""
-    ids = customers.order_by().values("pk")
-    parts = (
+def _computed_parts(as_of: datetime.date, customers: Q) -> tuple[QuerySet, ...]:
+    """The rows of the computation from every document: the invoices in effect (plus their
+    amount in their bucket), the settlements in effect (minus their amount in their invoice's
+    bucket, minus in the unapplied receipts) and the receipts in effect (plus in the
+    unapplied receipts), of the customers ``customers`` (a condition on ``customer``)."""
+    return (
         _rows(
-            SalesInvoice.objects.filter(invoices_in_effect(as_of), customer__in=ids),
+            SalesInvoice.objects.filter(invoices_in_effect(as_of), customers),
             as_of,
             due="due_date",
             sign=1,
             unapplied=0,
         ),
         _rows(
-            Settlement.objects.filter(settlements_in_effect(as_of), customer__in=ids),
+            Settlement.objects.filter(settlements_in_effect(as_of), customers),
             as_of,
             due="invoice__due_date",
             sign=-1,
             unapplied=-1,
         ),
         _rows(
-            Receipt.objects.filter(receipts_in_effect(as_of), customer__in=ids),
+            Receipt.objects.filter(receipts_in_effect(as_of), customers),
             as_of,
             due=None,
             sign=1,
             unapplied=1,
         ),
     )
+
+
+def _maintained_parts(as_of: datetime.date, customers: Q) -> tuple[QuerySet, ...]:
+    """The same rows from the maintained amounts, for customers none of whose documents
+    changed after ``as_of``: the open amount of their posted invoices still open, the
+    unapplied amount of their posted receipts not fully applied (partial indexes hold just
+    those: ``salesinvoice_open_amount``, ``receipt_unapplied``)."""
+    return (
+        _rows(
+            SalesInvoice.objects.filter(customers, status=InvoiceStatus.POSTED, open_amount__gt=0),
+            as_of,
+            due="due_date",
+            sign=1,
+            unapplied=0,
+            amount_field="open_amount",
+        ),
+        _rows(
+            Receipt.objects.filter(customers, status=ReceiptStatus.POSTED, unapplied_amount__gt=0),
+            as_of,
+            due=None,
+            sign=1,
+            unapplied=1,
+            amount_field="unapplied_amount",
+        ),
+    )
+
+
+# At most this many documents changed after the date (dated, cancelled, reversed after it),
+# at most this many of their customers: those customers are computed from all their
+# documents, the others from the maintained amounts. Beyond, everyone is computed.
+CHANGED_ROWS = 5000
+CHANGED_CUSTOMERS = 1000
+
+
+def customers_changed_after(as_of: datetime.date) -> set[int] | None:
+    """The customers with a document dated, cancelled or reversed (a settlement made or
+    reversed) after ``as_of``; None when there are more than a few (``CHANGED_ROWS``,
+    ``CHANGED_CUSTOMERS``). One query of index range scans (the ``*_after`` indexes), each
+    stopped after ``CHANGED_ROWS`` rows."""
+    parts = []
+    for model, column in (
+        (SalesInvoice, "date"),
+        (SalesInvoice, "cancelled_on"),
+        (Receipt, "date"),
+        (Receipt, "reversed_on"),
+        (Settlement, "date"),
+        (Settlement, "reversed_on"),
+    ):
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(
+            f"SELECT * FROM (SELECT customer_id FROM {table} WHERE {column} > %s LIMIT %s) t"  # noqa: S608 - our own SQL
+        )
+    date = connection.ops.adapt_datefield_value(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), [date, CHANGED_ROWS + 1] * len(parts))
+        rows = cursor.fetchall()
+    if len(rows) > CHANGED_ROWS:
+        return None
+    changed = {int(row[0]) for row in rows}
+    return changed if len(changed) <= CHANGED_CUSTOMERS else None
+
+
+def aging_by_customer(
+    customers: QuerySet, as_of: datetime.date, *, maintained: bool = True
+) -> dict[int, Aging]:
+    """Each customer's aging as of ``as_of``: one grouped query over the documents of
+    ``customers``, added up per customer. Customers with nothing open and no unapplied
+    receipt may be left out (those with no document in effect are).
+
+    When none of a customer's documents was dated, cancelled or reversed after ``as_of`` (as
+    of today, usually every customer), its maintained amounts are the answer: only its open
+    invoices and unapplied receipts are read. The other customers' aging is computed from
+    all their documents, and everyone's when more than a few changed after the date (a date
+    in the past) or when ``maintained`` is false (tests compare the two ways).
+    """
+    result: dict[int, Aging] = {}
+    with transaction.atomic():
+        query, params = _aging_query(customers, as_of, maintained)
+        if query is None:
+            return result
+        result = _aging_read(query, params)
+    return result
+
+
+def _aging_query(customers: QuerySet, as_of: datetime.date, maintained: bool):
+    ids = Q(customer__in=customers.order_by().values("pk"))
+    changed = customers_changed_after(as_of) if maintained else None
+    if changed is None:
+        parts = _computed_parts(as_of, ids)
+    else:
+        parts = _maintained_parts(as_of, ids & ~Q(customer__in=changed))
+        if changed:
+            parts += _computed_parts(as_of, ids & Q(customer__in=changed))
     sql, params = [], []
     for part in parts:
         try:
@@ -247,11 +346,15 @@ def aging_by_customer(customers: QuerySet, as_of: datetime.date) -> dict[int, Ag
         sql.append(part_sql)
         params.extend(part_params)
     if not sql:
-        return {}
+        return None, []
     sums = ", ".join(f"SUM(t.{name})" for name in _COLUMNS[1:])
     query = f"SELECT t.c, {sums} FROM ({' UNION ALL '.join(sql)}) t GROUP BY t.c"  # noqa: S608 - our own SQL
+    return query, params
+
+
+def _aging_read(query: str, params: list) -> dict[int, Aging]:
     result: dict[int, Aging] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # 100,000 customers' sums are hashed in memory rather than spilled to disk, and
             # compiling the plan (JIT) costs more than it saves on a few scans.

@@ -318,78 +318,117 @@ def credit_check(
     if policy.mode == CreditMode.NONE and not policy.cash_only:
         return check
     cutoff = today - datetime.timedelta(days=policy.tolerance_days)
-    receivables, open_orders, count, total = _exposure(unit.pk, cutoff)
-    check.receivables = receivables
-    check.open_orders = open_orders
+    found = _exposure(unit.pk, cutoff, today)
+    check.receivables, check.open_orders = found.receivables, found.open_orders
     if check.checks_overdue:
-        check.overdue_count = count
-        check.overdue_total = total
-        if count:
-            check.overdue = _overdue_listed(unit.pk, cutoff, today)
+        check.overdue_count = found.overdue_count
+        check.overdue_total = found.overdue_total
+        check.overdue = found.overdue
     return check
 
 
-# The unit and every customer controlled through it, down the chain (the depth bounds a
-# cycle that a bad import might have made; ``IN`` counts each customer once; the first row
-# read from the table, so that both halves have its column types); then the
-# group's maintained figures and its posted invoices open and due before a date.
+# A group this large is read with a recursive query instead of a list of its customers.
+GROUP_LISTED = 500
+
+
+def credit_group(unit_id: int) -> list[int] | None:
+    """The unit and every customer controlled through it, down the chain (at most
+    ``MAX_HEAD_OFFICE_DEPTH`` levels: a cycle that a bad import might have made ends there):
+    one query per level, by the index on ``parent``. None when the group has more than
+    ``GROUP_LISTED`` customers.
+
+    Level by level rather than one recursive query: SQLite builds a Bloom filter of the
+    whole customer table for each step of a recursive join (milliseconds per check)."""
+    group, level = [unit_id], [unit_id]
+    seen = {unit_id}
+    with connection.cursor() as cursor:
+        for _depth in range(MAX_HEAD_OFFICE_DEPTH):
+            marks = ", ".join(["%s"] * len(level))
+            cursor.execute(
+                "SELECT id FROM customers_customer "  # noqa: S608 - placeholders only
+                f"WHERE parent_id IN ({marks}) AND control_via_parent",
+                level,
+            )
+            level = [pk for (pk,) in cursor.fetchall() if pk not in seen]
+            if not level:
+                break
+            seen.update(level)
+            group.extend(level)
+            if len(group) > GROUP_LISTED:
+                return None
+    return group
+
+
+@dataclass
+class _Exposure:
+    receivables: Decimal
+    open_orders: Decimal
+    overdue_count: int
+    overdue_total: Decimal
+    overdue: list[dict]
+
+
+# The group's maintained figures, then its posted invoices open and due before a date: the
+# first ``OVERDUE_LISTED`` by due date, each row with the count and the total of all of them
+# (window aggregates, computed before the limit). The figures' row joins them, so that a
+# group without overdue invoices still answers one row. ``{group}`` is a list of ids or the
+# recursive query of the group.
 _EXPOSURE = """
-WITH RECURSIVE credit_group (id, depth) AS (
-    SELECT id, 0 FROM customers_customer WHERE id = %s
-    UNION ALL
-    SELECT c.id, g.depth + 1 FROM customers_customer c
-    JOIN credit_group g ON c.parent_id = g.id
-    WHERE c.control_via_parent AND g.depth < %s
-), overdue AS (
-    SELECT i.open_amount FROM sales_salesinvoice i
-    WHERE i.customer_id IN (SELECT id FROM credit_group)
+{recursive}
+SELECT f.receivables, f.open_orders, o.number, o.due_date, o.open_amount, o.n, o.total
+FROM (
+    SELECT SUM(receivable_balance) AS receivables, SUM(open_order_amount) AS open_orders
+    FROM customers_customer WHERE id IN ({group})
+) f
+LEFT JOIN (
+    SELECT i.number, i.due_date, i.open_amount,
+           COUNT(*) OVER () AS n, SUM(i.open_amount) OVER () AS total
+    FROM sales_salesinvoice i
+    WHERE i.customer_id IN ({group})
       AND i.status = %s AND i.open_amount > 0 AND i.due_date < %s
-)
-SELECT
-    (SELECT SUM(receivable_balance) FROM customers_customer
-     WHERE id IN (SELECT id FROM credit_group)),
-    (SELECT SUM(open_order_amount) FROM customers_customer
-     WHERE id IN (SELECT id FROM credit_group)),
-    (SELECT COUNT(*) FROM overdue),
-    (SELECT SUM(open_amount) FROM overdue)
+    ORDER BY i.due_date, i.number
+    LIMIT %s
+) o ON 1 = 1
+ORDER BY o.due_date, o.number
 """
-_OVERDUE_LISTED = """
+# The unit and every customer controlled through it (the depth bounds a cycle; ``IN``
+# counts each customer once; the first row read from the table, so that both halves have
+# its column types).
+_RECURSIVE = """
 WITH RECURSIVE credit_group (id, depth) AS (
     SELECT id, 0 FROM customers_customer WHERE id = %s
     UNION ALL
     SELECT c.id, g.depth + 1 FROM customers_customer c
     JOIN credit_group g ON c.parent_id = g.id
     WHERE c.control_via_parent AND g.depth < %s
-)
-SELECT i.number, i.due_date, i.open_amount FROM sales_salesinvoice i
-WHERE i.customer_id IN (SELECT id FROM credit_group)
-  AND i.status = %s AND i.open_amount > 0 AND i.due_date < %s
-ORDER BY i.due_date, i.number
-LIMIT %s
-"""
+)"""
 
 
-def _exposure(unit_id: int, cutoff: datetime.date) -> tuple[Decimal, Decimal, int, Decimal]:
+def _exposure(unit_id: int, cutoff: datetime.date, today: datetime.date) -> _Exposure:
     """The unit's receivables and open orders (the maintained figures of its group) and its
-    posted invoices open and due before ``cutoff`` (count, open amount): one query.
+    posted invoices open and due before ``cutoff`` (count, open amount, the first
+    ``OVERDUE_LISTED``): the group's customers, then one query.
 
     Hand-written SQL: the check runs on every order and invoice, and building the ORM's
     queries cost more than the database's work (``bench/credit.py``).
     """
-    params = [unit_id, MAX_HEAD_OFFICE_DEPTH, InvoiceStatus.POSTED, cutoff]
+    group = credit_group(unit_id)
+    tail = [InvoiceStatus.POSTED, cutoff, OVERDUE_LISTED]
+    if group is None:
+        sql = _EXPOSURE.format(recursive=_RECURSIVE, group="SELECT id FROM credit_group")
+        params = [unit_id, MAX_HEAD_OFFICE_DEPTH, *tail]
+    else:
+        marks = ", ".join(["%s"] * len(group))
+        sql = _EXPOSURE.format(recursive="", group=marks)
+        params = [*group, *group, *tail]
     with connection.cursor() as cursor:
-        cursor.execute(_EXPOSURE, params)
-        receivables, open_orders, count, total = cursor.fetchone()
-    return _cents(receivables), _cents(open_orders), count or 0, _cents(total)
-
-
-def _overdue_listed(unit_id: int, cutoff: datetime.date, today: datetime.date) -> list[dict]:
-    params = [unit_id, MAX_HEAD_OFFICE_DEPTH, InvoiceStatus.POSTED, cutoff, OVERDUE_LISTED]
-    with connection.cursor() as cursor:
-        cursor.execute(_OVERDUE_LISTED, params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
+    receivables, open_orders, _number, _due, _open, count, total = rows[0]
     listed = []
-    for number, due, open_amount in rows:
+    for *_figures, number, due, open_amount, _count, _total in rows:
+        if number is None:
+            continue
         due = due if isinstance(due, datetime.date) else datetime.date.fromisoformat(due)
         listed.append(
             {
@@ -399,7 +438,7 @@ def _overdue_listed(unit_id: int, cutoff: datetime.date, today: datetime.date) -
                 "days": (today - due).days,
             }
         )
-    return listed
+    return _Exposure(_cents(receivables), _cents(open_orders), count or 0, _cents(total), listed)
 
 
 def _cents(value) -> Decimal:

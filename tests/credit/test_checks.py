@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from kehu.credit import checks
 from kehu.credit.checks import CreditRefused
 from kehu.credit.choices import ApprovalStatus, EventKind
 from kehu.credit.models import CreditApproval, CreditEvent
@@ -104,6 +105,24 @@ def test_overdue_invoices_beyond_the_tolerance_refuse_and_are_listed(make_custom
     )
 
 
+def test_the_first_overdue_invoices_are_listed_by_due_date_and_all_counted(make_customer, policy):
+    c = make_customer(control_credit_days=True, credit_limit="100000")
+    for n in range(12):
+        invoice(c, f"OLD{n:02d}", f"{n + 1}", date=days_ago(40 + n))
+    invoice(c, "NEW", "500", date=days_ago(1))  # not due yet
+    policy("block")
+
+    with pytest.raises(CreditRefused) as refused:
+        order(c, "SO1", "10")
+
+    details = refused.value.details
+    assert details["overdue_count"] == 12 and details["overdue_total"] == "78.00"
+    listed = [row["number"] for row in details["overdue"]]
+    assert listed == [f"OLD{n:02d}" for n in range(11, 1, -1)]  # the oldest due first
+    assert details["receivables"] == "578.00" and details["excess"] == "0.00"
+    assert "… and 2 more." in str(refused.value)
+
+
 def test_the_overdue_check_follows_the_customers_switch(make_customer, policy):
     policy("block", tolerance=0)
     c = make_customer(control_credit_days=False)
@@ -195,7 +214,12 @@ def test_branches_are_checked_with_the_whole_group_against_the_head_office(make_
     order(branch_b, "SO3", "200")
 
 
-def test_the_group_reaches_down_the_whole_chain_of_controlled_branches(make_customer, policy):
+@pytest.mark.parametrize("listed", [500, 2], ids=["listed", "large-group"])
+def test_the_group_reaches_down_the_whole_chain_of_controlled_branches(
+    make_customer, policy, monkeypatch, listed
+):
+    # a group beyond GROUP_LISTED customers is read by a recursive query: the same group
+    monkeypatch.setattr(checks, "GROUP_LISTED", listed)
     policy("block")
     head = make_customer(credit_limit="1000")
     branch = make_customer(parent_code=head.code, control_via_parent=True)

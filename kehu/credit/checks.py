@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +29,7 @@ from kehu.credit.choices import CreditMode, PolicyScope
 from kehu.credit.models import CreditPolicy
 from kehu.customers.models import Customer
 from kehu.customers.services.customers import MAX_HEAD_OFFICE_DEPTH
+from kehu.masterdata.models import CustomerClass
 from kehu.sales.choices import InvoiceStatus
 
 ZERO = Decimal("0.00")
@@ -44,7 +44,16 @@ class Policy:
     mode: str = CreditMode.NONE
     tolerance_days: int = 0
     cash_only: bool = False
-    source: str = ""  # which policy: "grade AAA", "class 01 …", "default"; "" when none
+    policy_id: int | None = None  # the policy chosen; None when none
+
+    @property
+    def source(self) -> str:
+        """Which policy: "AAA …" (a grade), "01 …" (a class), the default; "" when none.
+        Read only for an explanation."""
+        if self.policy_id is None:
+            return ""
+        chosen = CreditPolicy.objects.select_related("customer_class", "credit_grade")
+        return chosen.get(pk=self.policy_id).target_label
 
 
 @dataclass
@@ -226,48 +235,66 @@ class CreditRefused(ConflictError):
 # --- the credit unit ------------------------------------------------------------------------
 
 
-def credit_unit_of(customer: Customer) -> Customer:
-    """The customer whose limit applies: the customer itself, or — following "control
-    through the head office" up the chain — the head office at the top of it."""
-    unit, seen = customer, {customer.pk}
-    while unit.control_via_parent and unit.parent_id and len(seen) <= MAX_HEAD_OFFICE_DEPTH:
-        if unit.parent_id in seen:
-            break
-        seen.add(unit.parent_id)
-        unit = Customer.objects.only("pk", "parent_id", "control_via_parent").get(pk=unit.parent_id)
-    return unit
+def credit_unit_id(customer: Customer) -> int:
+    """The id of the customer whose limit applies: the customer itself, or — following
+    "control through the head office" up the chain — the head office at the top of it (one
+    small query per level)."""
+    unit_id, parent_id, seen = customer.pk, customer.parent_id, {customer.pk}
+    if not customer.control_via_parent:
+        return unit_id
+    with connection.cursor() as cursor:
+        while parent_id and len(seen) <= MAX_HEAD_OFFICE_DEPTH and parent_id not in seen:
+            seen.add(parent_id)
+            unit_id = parent_id
+            cursor.execute(
+                "SELECT parent_id, control_via_parent FROM customers_customer WHERE id = %s",
+                [unit_id],
+            )
+            row = cursor.fetchone()
+            parent_id = row[0] if row and row[1] else None
+    return unit_id
+
+
+_POLICIES = """
+SELECT p.id, p.scope, p.mode, p.overdue_tolerance_days, p.cash_only, c.code
+FROM {policy} p LEFT JOIN {customer_class} c ON c.id = p.customer_class_id
+WHERE p.scope = %s OR (p.scope = %s AND p.credit_grade_id = %s)
+   OR (p.scope = %s AND c.code IN ({prefixes}))
+"""
 
 
 def policy_for(unit: Customer) -> Policy:
     """The policy of the unit: the policy of its customer class (the nearest class up the
     tree that has one), else that of its credit grade, else the default policy, else none.
-    Cash only comes from the grade's policy whatever policy applies."""
+    Cash only comes from the grade's policy whatever policy applies. One hand-written query
+    (it runs on every check)."""
     code = unit.customer_class.code
     prefixes = [code[:n] for n in range(1, len(code) + 1)]
-    wanted = Q(scope=PolicyScope.DEFAULT) | Q(
-        scope=PolicyScope.CLASS, customer_class__code__in=prefixes
+    sql = _POLICIES.format(
+        policy=CreditPolicy._meta.db_table,
+        customer_class=CustomerClass._meta.db_table,
+        prefixes=", ".join(["%s"] * len(prefixes)),
     )
-    if unit.credit_grade_id:
-        wanted |= Q(scope=PolicyScope.GRADE, credit_grade_id=unit.credit_grade_id)
-    policies = list(
-        CreditPolicy.objects.filter(wanted).select_related("customer_class", "credit_grade")
-    )
+    params = [PolicyScope.DEFAULT, PolicyScope.GRADE, unit.credit_grade_id, PolicyScope.CLASS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *prefixes])
+        rows = cursor.fetchall()
     by_class = sorted(
-        (p for p in policies if p.scope == PolicyScope.CLASS),
-        key=lambda p: len(p.customer_class.code),
+        (row for row in rows if row[1] == PolicyScope.CLASS),
+        key=lambda row: len(row[5]),
         reverse=True,
     )
-    grade = next((p for p in policies if p.scope == PolicyScope.GRADE), None)
-    default = next((p for p in policies if p.scope == PolicyScope.DEFAULT), None)
+    grade = next((row for row in rows if row[1] == PolicyScope.GRADE), None)
+    default = next((row for row in rows if row[1] == PolicyScope.DEFAULT), None)
     chosen = (by_class[0] if by_class else None) or grade or default
-    cash_only = bool(grade and grade.cash_only)
+    cash_only = bool(grade and grade[4])
     if chosen is None:
         return Policy(cash_only=cash_only, mode=CreditMode.BLOCK if cash_only else CreditMode.NONE)
     return Policy(
-        mode=chosen.mode,
-        tolerance_days=chosen.overdue_tolerance_days,
+        mode=chosen[2],
+        tolerance_days=chosen[3],
         cash_only=cash_only,
-        source=chosen.target_label,
+        policy_id=chosen[0],
     )
 
 
@@ -287,12 +314,13 @@ def credit_check(
 
     Call it inside the transaction that writes the document, after locking the customer.
     """
-    unit = credit_unit_of(customer)
-    if unit.pk != customer.pk:
+    unit = customer
+    unit_id = credit_unit_id(customer)
+    if unit_id != customer.pk:
         unit = (
             Customer.objects.select_for_update(of=("self",))
             .select_related("customer_class", "currency")
-            .get(pk=unit.pk)
+            .get(pk=unit_id)
         )
     policy = policy_for(unit)
     today = today or timezone.localdate()

@@ -154,14 +154,19 @@ def test_a_class_policy_wins_over_a_grade_policy_and_the_nearest_class_wins(
     c = make_customer(class_code="0101", credit_grade="A")
     order(c, "SO1", "1500")  # the class 01 policy (warn) applies, not the grade's (block)
     assert kinds(c) == [EventKind.WARNING]
+    assert CreditEvent.objects.get(customer=c).details["policy"].startswith("01")
     policy("block", class_code="0101")
-    with pytest.raises(CreditRefused):
+    with pytest.raises(CreditRefused) as refused:
         order(c, "SO2", "1")
+    assert refused.value.details["policy"].startswith("0101")
     other = make_customer(class_code="0201", credit_grade="A")
-    with pytest.raises(CreditRefused):
+    with pytest.raises(CreditRefused) as refused:
         order(other, "SO3", "1500")  # no class policy: the grade's
+    assert refused.value.details["policy"].startswith("A")
     policy("warn")
-    order(make_customer(class_code="0201"), "SO4", "1500")  # neither: the default
+    third = make_customer(class_code="0201")
+    order(third, "SO4", "1500")  # neither: the default
+    assert CreditEvent.objects.get(customer=third).details["policy"] == "Every customer (default)"
 
 
 def test_cash_only_is_for_the_lowest_grade_and_refuses_any_credit(make_customer, policy, grades):

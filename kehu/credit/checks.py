@@ -400,12 +400,15 @@ class _Exposure:
 # first ``OVERDUE_LISTED`` by due date, each row with the count and the total of all of them
 # (window aggregates, computed before the limit). The figures' row joins them, so that a
 # group without overdue invoices still answers one row. ``{group}`` is a list of ids or the
-# recursive query of the group.
+# recursive query of the group; ``{branches}`` whether the unit alone is asked for but has
+# customers controlled through it.
 _EXPOSURE = """
 {recursive}
-SELECT f.receivables, f.open_orders, o.number, o.due_date, o.open_amount, o.n, o.total
+SELECT f.receivables, f.open_orders, o.number, o.due_date, o.open_amount, o.n, o.total,
+       f.branches
 FROM (
-    SELECT SUM(receivable_balance) AS receivables, SUM(open_order_amount) AS open_orders
+    SELECT SUM(receivable_balance) AS receivables, SUM(open_order_amount) AS open_orders,
+           {branches} AS branches
     FROM customers_customer WHERE id IN ({group})
 ) f
 LEFT JOIN (
@@ -432,29 +435,38 @@ WITH RECURSIVE credit_group (id, depth) AS (
 )"""
 
 
+_HAS_BRANCHES = """(SELECT COUNT(*) FROM (
+    SELECT 1 FROM customers_customer b WHERE b.parent_id = %s AND b.control_via_parent LIMIT 1
+) x)"""
+
+
 def _exposure(unit_id: int, cutoff: datetime.date, today: datetime.date) -> _Exposure:
     """The unit's receivables and open orders (the maintained figures of its group) and its
     posted invoices open and due before ``cutoff`` (count, open amount, the first
-    ``OVERDUE_LISTED``): the group's customers, then one query.
+    ``OVERDUE_LISTED``): one query for a unit without branches controlled through it (most
+    customers); for a head office, its group's customers first.
 
     Hand-written SQL: the check runs on every order and invoice, and building the ORM's
     queries cost more than the database's work (``bench/credit.py``).
     """
-    group = credit_group(unit_id)
     tail = [InvoiceStatus.POSTED, cutoff, OVERDUE_LISTED]
-    if group is None:
-        sql = _EXPOSURE.format(recursive=_RECURSIVE, group="SELECT id FROM credit_group")
-        params = [unit_id, MAX_HEAD_OFFICE_DEPTH, *tail]
-    else:
-        marks = ", ".join(["%s"] * len(group))
-        sql = _EXPOSURE.format(recursive="", group=marks)
-        params = [*group, *group, *tail]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    receivables, open_orders, _number, _due, _open, count, total = rows[0]
+    sql = _EXPOSURE.format(recursive="", branches=_HAS_BRANCHES, group="%s")
+    rows = _exposure_rows(sql, [unit_id, unit_id, unit_id, *tail])
+    if rows[0][-1]:  # the unit has branches controlled through it: the whole group
+        group = credit_group(unit_id)
+        if group is None:
+            sql = _EXPOSURE.format(
+                recursive=_RECURSIVE, branches="0", group="SELECT id FROM credit_group"
+            )
+            params = [unit_id, MAX_HEAD_OFFICE_DEPTH, *tail]
+        else:
+            marks = ", ".join(["%s"] * len(group))
+            sql = _EXPOSURE.format(recursive="", branches="0", group=marks)
+            params = [*group, *group, *tail]
+        rows = _exposure_rows(sql, params)
+    receivables, open_orders, _number, _due, _open, count, total, _branches = rows[0]
     listed = []
-    for *_figures, number, due, open_amount, _count, _total in rows:
+    for *_figures, number, due, open_amount, _count, _total, _branches in rows:
         if number is None:
             continue
         due = due if isinstance(due, datetime.date) else datetime.date.fromisoformat(due)
@@ -467,6 +479,12 @@ def _exposure(unit_id: int, cutoff: datetime.date, today: datetime.date) -> _Exp
             }
         )
     return _Exposure(_cents(receivables), _cents(open_orders), count or 0, _cents(total), listed)
+
+
+def _exposure_rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _cents(value) -> Decimal:

@@ -346,7 +346,7 @@ def credit_check(
     if policy.mode == CreditMode.NONE and not policy.cash_only:
         return check
     cutoff = today - datetime.timedelta(days=policy.tolerance_days)
-    found = _exposure(unit.pk, cutoff, today)
+    found = _exposure(unit.pk, cutoff, today, branches=unit.pk != customer.pk)
     check.receivables, check.open_orders = found.receivables, found.open_orders
     if check.checks_overdue:
         check.overdue_count = found.overdue_count
@@ -440,19 +440,24 @@ _HAS_BRANCHES = """(SELECT COUNT(*) FROM (
 ) x)"""
 
 
-def _exposure(unit_id: int, cutoff: datetime.date, today: datetime.date) -> _Exposure:
+def _exposure(
+    unit_id: int, cutoff: datetime.date, today: datetime.date, *, branches: bool = False
+) -> _Exposure:
     """The unit's receivables and open orders (the maintained figures of its group) and its
     posted invoices open and due before ``cutoff`` (count, open amount, the first
     ``OVERDUE_LISTED``): one query for a unit without branches controlled through it (most
-    customers); for a head office, its group's customers first.
+    customers); for a head office (``branches``: known to have some), its group's customers
+    first.
 
     Hand-written SQL: the check runs on every order and invoice, and building the ORM's
     queries cost more than the database's work (``bench/credit.py``).
     """
     tail = [InvoiceStatus.POSTED, cutoff, OVERDUE_LISTED]
-    sql = _EXPOSURE.format(recursive="", branches=_HAS_BRANCHES, group="%s")
-    rows = _exposure_rows(sql, [unit_id, unit_id, unit_id, *tail])
-    if rows[0][-1]:  # the unit has branches controlled through it: the whole group
+    if not branches:
+        sql = _EXPOSURE.format(recursive="", branches=_HAS_BRANCHES, group="%s")
+        rows = _exposure_rows(sql, [unit_id, unit_id, unit_id, *tail])
+        branches = bool(rows[0][-1])
+    if branches:  # the unit has branches controlled through it: the whole group
         group = credit_group(unit_id)
         if group is None:
             sql = _EXPOSURE.format(

@@ -20,7 +20,11 @@ reversed (``reversed_on``): as of an earlier day it counts as it was then.
 Everything is one grouped query whatever the number of customers: the invoices, the
 settlements (negative, in the bucket of their invoice) and the receipts in effect, as one
 ``UNION ALL`` summed per customer, narrowed by a customer queryset — the caller's scoped and
-filtered customers (``customers_visible_to`` + ``CustomerFilter``).
+filtered customers (``customers_visible_to`` + ``CustomerFilter``). For a customer none of
+whose documents was dated, cancelled or reversed after ``D`` (as of today, usually all of
+them), the rules above give exactly the maintained amounts (decision 0008): the open amount
+of its posted invoices, the unapplied amount of its posted receipts; only those still open
+are read. A query before it finds the customers changed after ``D``.
 Amounts are in each customer's trading currency: sums over customers are per currency.
 """
 

@@ -301,6 +301,19 @@ def policy_for(unit: Customer) -> Policy:
 # --- the check ------------------------------------------------------------------------------
 
 
+_UNIT_FIELDS = (
+    "code",
+    "credit_limit",
+    "control_credit_limit",
+    "control_credit_days",
+    "credit_grade",
+    "parent",
+    "control_via_parent",
+    "customer_class__code",
+    "currency__code",
+)
+
+
 def credit_check(
     *,
     customer: Customer,
@@ -317,9 +330,11 @@ def credit_check(
     unit = customer
     unit_id = credit_unit_id(customer)
     if unit_id != customer.pk:
+        # Locked like the customer; only what the check reads (a narrower query to build).
         unit = (
             Customer.objects.select_for_update(of=("self",))
             .select_related("customer_class", "currency")
+            .only(*_UNIT_FIELDS)
             .get(pk=unit_id)
         )
     policy = policy_for(unit)

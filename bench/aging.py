@@ -5,7 +5,9 @@ The documents are written straight into the tables (one ``executemany`` / ``COPY
 like ``kehu.demo.bulk``), 20 per customer: 4 orders, 8 invoices, 5 receipts and 3
 settlements, dated over two years before the reference date, some invoices cancelled (30
 days after their date) and some settlements reversed, so that every condition of the as-of
-rules has rows to read. The cached amounts are not kept consistent: aging does not read them.
+rules has rows to read, none after the reference date. The cached amounts (an invoice's open
+amount, a receipt's unapplied amount) are consistent with the settlements: aging reads them
+for the customers none of whose documents changed after its date.
 """
 
 import datetime
@@ -49,37 +51,45 @@ def _documents(customer_ids: list[int], currency_id: int, seed: int, today: date
                 amount = Decimal(rng.randrange(1000, 500000)) / 100
                 status = "cancelled" if rng.random() < 0.05 else "posted"
                 invoice_id += 1
-                mine.append((invoice_id, day, amount))
                 cancelled_on = (
                     min(today, day + datetime.timedelta(days=30)) if status == "cancelled" else None
                 )
-                row = (invoice_id, due, status, amount, None, cancelled_on)
-                invoices.append((*head("I", k, day, amount), *row))
+                mine.append([invoice_id, day, amount, due, status, cancelled_on, k, amount])
             for k in range(5):
                 day = today - datetime.timedelta(days=rng.randrange(730))
                 amount = Decimal(rng.randrange(1000, 300000)) / 100
                 receipt_id += 1
-                receipts.append((*head("R", k, day, amount), receipt_id, "posted", amount))
-                if k < 3:
-                    invoice, invoice_day, invoice_amount = mine[k]
+                unapplied = amount
+                invoice = mine[k] if k < 3 else None
+                if invoice is not None and invoice[4] == "posted":  # never a cancelled one
+                    invoice_day, invoice_amount = invoice[1], invoice[2]
+                    settled_on = max(day, invoice_day)
                     reversed_on = (
-                        max(day, invoice_day) + datetime.timedelta(days=10)
+                        min(today, settled_on + datetime.timedelta(days=10))
                         if rng.random() < 0.05
                         else None
                     )
+                    part = min(amount, invoice_amount)
+                    if reversed_on is None:  # the maintained amounts count active ones
+                        unapplied -= part
+                        invoice[7] -= part
                     settlements.append(
                         (
                             customer_id,
                             receipt_id,
-                            invoice,
-                            min(amount, invoice_amount),
-                            max(day, invoice_day),
+                            invoice[0],
+                            part,
+                            settled_on,
                             "reversed" if reversed_on else "active",
                             reversed_on,
                             now,
                             now,
                         )
                     )
+                receipts.append((*head("R", k, day, amount), receipt_id, "posted", unapplied))
+            for invoice_id_, day, amount, due, status, cancelled_on, k, open_amount in mine:
+                row = (invoice_id_, due, status, open_amount, None, cancelled_on)
+                invoices.append((*head("I", k, day, amount), *row))
         _insert(SalesOrder, [*doc, *stamp, "status", "invoiced_amount"], orders)
         _insert(
             SalesInvoice,

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +29,7 @@ from kehu.credit.choices import CreditMode, PolicyScope
 from kehu.credit.models import CreditPolicy
 from kehu.customers.models import Customer
 from kehu.customers.services.customers import MAX_HEAD_OFFICE_DEPTH
+from kehu.masterdata.models import CustomerClass
 from kehu.sales.choices import InvoiceStatus
 
 ZERO = Decimal("0.00")
@@ -44,7 +44,16 @@ class Policy:
     mode: str = CreditMode.NONE
     tolerance_days: int = 0
     cash_only: bool = False
-    source: str = ""  # which policy: "grade AAA", "class 01 …", "default"; "" when none
+    policy_id: int | None = None  # the policy chosen; None when none
+
+    @property
+    def source(self) -> str:
+        """Which policy: "AAA …" (a grade), "01 …" (a class), the default; "" when none.
+        Read only for an explanation."""
+        if self.policy_id is None:
+            return ""
+        chosen = CreditPolicy.objects.select_related("customer_class", "credit_grade")
+        return chosen.get(pk=self.policy_id).target_label
 
 
 @dataclass
@@ -226,52 +235,83 @@ class CreditRefused(ConflictError):
 # --- the credit unit ------------------------------------------------------------------------
 
 
-def credit_unit_of(customer: Customer) -> Customer:
-    """The customer whose limit applies: the customer itself, or — following "control
-    through the head office" up the chain — the head office at the top of it."""
-    unit, seen = customer, {customer.pk}
-    while unit.control_via_parent and unit.parent_id and len(seen) <= MAX_HEAD_OFFICE_DEPTH:
-        if unit.parent_id in seen:
-            break
-        seen.add(unit.parent_id)
-        unit = Customer.objects.only("pk", "parent_id", "control_via_parent").get(pk=unit.parent_id)
-    return unit
+def credit_unit_id(customer: Customer) -> int:
+    """The id of the customer whose limit applies: the customer itself, or — following
+    "control through the head office" up the chain — the head office at the top of it (one
+    small query per level)."""
+    unit_id, parent_id, seen = customer.pk, customer.parent_id, {customer.pk}
+    if not customer.control_via_parent:
+        return unit_id
+    with connection.cursor() as cursor:
+        while parent_id and len(seen) <= MAX_HEAD_OFFICE_DEPTH and parent_id not in seen:
+            seen.add(parent_id)
+            unit_id = parent_id
+            cursor.execute(
+                "SELECT parent_id, control_via_parent FROM customers_customer WHERE id = %s",
+                [unit_id],
+            )
+            row = cursor.fetchone()
+            parent_id = row[0] if row and row[1] else None
+    return unit_id
+
+
+_POLICIES = """
+SELECT p.id, p.scope, p.mode, p.overdue_tolerance_days, p.cash_only, c.code
+FROM {policy} p LEFT JOIN {customer_class} c ON c.id = p.customer_class_id
+WHERE p.scope = %s OR (p.scope = %s AND p.credit_grade_id = %s)
+   OR (p.scope = %s AND c.code IN ({prefixes}))
+"""
 
 
 def policy_for(unit: Customer) -> Policy:
     """The policy of the unit: the policy of its customer class (the nearest class up the
     tree that has one), else that of its credit grade, else the default policy, else none.
-    Cash only comes from the grade's policy whatever policy applies."""
+    Cash only comes from the grade's policy whatever policy applies. One hand-written query
+    (it runs on every check)."""
     code = unit.customer_class.code
     prefixes = [code[:n] for n in range(1, len(code) + 1)]
-    wanted = Q(scope=PolicyScope.DEFAULT) | Q(
-        scope=PolicyScope.CLASS, customer_class__code__in=prefixes
+    sql = _POLICIES.format(
+        policy=CreditPolicy._meta.db_table,
+        customer_class=CustomerClass._meta.db_table,
+        prefixes=", ".join(["%s"] * len(prefixes)),
     )
-    if unit.credit_grade_id:
-        wanted |= Q(scope=PolicyScope.GRADE, credit_grade_id=unit.credit_grade_id)
-    policies = list(
-        CreditPolicy.objects.filter(wanted).select_related("customer_class", "credit_grade")
-    )
+    params = [PolicyScope.DEFAULT, PolicyScope.GRADE, unit.credit_grade_id, PolicyScope.CLASS]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *prefixes])
+        rows = cursor.fetchall()
     by_class = sorted(
-        (p for p in policies if p.scope == PolicyScope.CLASS),
-        key=lambda p: len(p.customer_class.code),
+        (row for row in rows if row[1] == PolicyScope.CLASS),
+        key=lambda row: len(row[5]),
         reverse=True,
     )
-    grade = next((p for p in policies if p.scope == PolicyScope.GRADE), None)
-    default = next((p for p in policies if p.scope == PolicyScope.DEFAULT), None)
+    grade = next((row for row in rows if row[1] == PolicyScope.GRADE), None)
+    default = next((row for row in rows if row[1] == PolicyScope.DEFAULT), None)
     chosen = (by_class[0] if by_class else None) or grade or default
-    cash_only = bool(grade and grade.cash_only)
+    cash_only = bool(grade and grade[4])
     if chosen is None:
         return Policy(cash_only=cash_only, mode=CreditMode.BLOCK if cash_only else CreditMode.NONE)
     return Policy(
-        mode=chosen.mode,
-        tolerance_days=chosen.overdue_tolerance_days,
+        mode=chosen[2],
+        tolerance_days=chosen[3],
         cash_only=cash_only,
-        source=chosen.target_label,
+        policy_id=chosen[0],
     )
 
 
 # --- the check ------------------------------------------------------------------------------
+
+
+_UNIT_FIELDS = (
+    "code",
+    "credit_limit",
+    "control_credit_limit",
+    "control_credit_days",
+    "credit_grade",
+    "parent",
+    "control_via_parent",
+    "customer_class__code",
+    "currency__code",
+)
 
 
 def credit_check(
@@ -287,12 +327,15 @@ def credit_check(
 
     Call it inside the transaction that writes the document, after locking the customer.
     """
-    unit = credit_unit_of(customer)
-    if unit.pk != customer.pk:
+    unit = customer
+    unit_id = credit_unit_id(customer)
+    if unit_id != customer.pk:
+        # Locked like the customer; only what the check reads (a narrower query to build).
         unit = (
             Customer.objects.select_for_update(of=("self",))
             .select_related("customer_class", "currency")
-            .get(pk=unit.pk)
+            .only(*_UNIT_FIELDS)
+            .get(pk=unit_id)
         )
     policy = policy_for(unit)
     today = today or timezone.localdate()
@@ -318,78 +361,134 @@ def credit_check(
     if policy.mode == CreditMode.NONE and not policy.cash_only:
         return check
     cutoff = today - datetime.timedelta(days=policy.tolerance_days)
-    receivables, open_orders, count, total = _exposure(unit.pk, cutoff)
-    check.receivables = receivables
-    check.open_orders = open_orders
+    found = _exposure(unit.pk, cutoff, today, branches=unit.pk != customer.pk)
+    check.receivables, check.open_orders = found.receivables, found.open_orders
     if check.checks_overdue:
-        check.overdue_count = count
-        check.overdue_total = total
-        if count:
-            check.overdue = _overdue_listed(unit.pk, cutoff, today)
+        check.overdue_count = found.overdue_count
+        check.overdue_total = found.overdue_total
+        check.overdue = found.overdue
     return check
 
 
-# The unit and every customer controlled through it, down the chain (the depth bounds a
-# cycle that a bad import might have made; ``IN`` counts each customer once; the first row
-# read from the table, so that both halves have its column types); then the
-# group's maintained figures and its posted invoices open and due before a date.
+# A group this large is read with a recursive query instead of a list of its customers.
+GROUP_LISTED = 500
+
+
+def credit_group(unit_id: int) -> list[int] | None:
+    """The unit and every customer controlled through it, down the chain (at most
+    ``MAX_HEAD_OFFICE_DEPTH`` levels: a cycle that a bad import might have made ends there):
+    one query per level, by the index on ``parent``. None when the group has more than
+    ``GROUP_LISTED`` customers.
+
+    Level by level rather than one recursive query: SQLite builds a Bloom filter of the
+    whole customer table for each step of a recursive join (milliseconds per check)."""
+    group, level = [unit_id], [unit_id]
+    seen = {unit_id}
+    with connection.cursor() as cursor:
+        for _depth in range(MAX_HEAD_OFFICE_DEPTH):
+            marks = ", ".join(["%s"] * len(level))
+            cursor.execute(
+                "SELECT id FROM customers_customer "  # noqa: S608 - placeholders only
+                f"WHERE parent_id IN ({marks}) AND control_via_parent",
+                level,
+            )
+            level = [pk for (pk,) in cursor.fetchall() if pk not in seen]
+            if not level:
+                break
+            seen.update(level)
+            group.extend(level)
+            if len(group) > GROUP_LISTED:
+                return None
+    return group
+
+
+@dataclass
+class _Exposure:
+    receivables: Decimal
+    open_orders: Decimal
+    overdue_count: int
+    overdue_total: Decimal
+    overdue: list[dict]
+
+
+# The group's maintained figures, then its posted invoices open and due before a date: the
+# first ``OVERDUE_LISTED`` by due date, each row with the count and the total of all of them
+# (window aggregates, computed before the limit). The figures' row joins them, so that a
+# group without overdue invoices still answers one row. ``{group}`` is a list of ids or the
+# recursive query of the group; ``{branches}`` whether the unit alone is asked for but has
+# customers controlled through it.
 _EXPOSURE = """
-WITH RECURSIVE credit_group (id, depth) AS (
-    SELECT id, 0 FROM customers_customer WHERE id = %s
-    UNION ALL
-    SELECT c.id, g.depth + 1 FROM customers_customer c
-    JOIN credit_group g ON c.parent_id = g.id
-    WHERE c.control_via_parent AND g.depth < %s
-), overdue AS (
-    SELECT i.open_amount FROM sales_salesinvoice i
-    WHERE i.customer_id IN (SELECT id FROM credit_group)
+{recursive}
+SELECT f.receivables, f.open_orders, o.number, o.due_date, o.open_amount, o.n, o.total,
+       f.branches
+FROM (
+    SELECT SUM(receivable_balance) AS receivables, SUM(open_order_amount) AS open_orders,
+           {branches} AS branches
+    FROM customers_customer WHERE id IN ({group})
+) f
+LEFT JOIN (
+    SELECT i.number, i.due_date, i.open_amount,
+           COUNT(*) OVER () AS n, SUM(i.open_amount) OVER () AS total
+    FROM sales_salesinvoice i
+    WHERE i.customer_id IN ({group})
       AND i.status = %s AND i.open_amount > 0 AND i.due_date < %s
-)
-SELECT
-    (SELECT SUM(receivable_balance) FROM customers_customer
-     WHERE id IN (SELECT id FROM credit_group)),
-    (SELECT SUM(open_order_amount) FROM customers_customer
-     WHERE id IN (SELECT id FROM credit_group)),
-    (SELECT COUNT(*) FROM overdue),
-    (SELECT SUM(open_amount) FROM overdue)
+    ORDER BY i.due_date, i.number
+    LIMIT %s
+) o ON 1 = 1
+ORDER BY o.due_date, o.number
 """
-_OVERDUE_LISTED = """
+# The unit and every customer controlled through it (the depth bounds a cycle; ``IN``
+# counts each customer once; the first row read from the table, so that both halves have
+# its column types).
+_RECURSIVE = """
 WITH RECURSIVE credit_group (id, depth) AS (
     SELECT id, 0 FROM customers_customer WHERE id = %s
     UNION ALL
     SELECT c.id, g.depth + 1 FROM customers_customer c
     JOIN credit_group g ON c.parent_id = g.id
     WHERE c.control_via_parent AND g.depth < %s
-)
-SELECT i.number, i.due_date, i.open_amount FROM sales_salesinvoice i
-WHERE i.customer_id IN (SELECT id FROM credit_group)
-  AND i.status = %s AND i.open_amount > 0 AND i.due_date < %s
-ORDER BY i.due_date, i.number
-LIMIT %s
-"""
+)"""
 
 
-def _exposure(unit_id: int, cutoff: datetime.date) -> tuple[Decimal, Decimal, int, Decimal]:
+_HAS_BRANCHES = """(SELECT COUNT(*) FROM (
+    SELECT 1 FROM customers_customer b WHERE b.parent_id = %s AND b.control_via_parent LIMIT 1
+) x)"""
+
+
+def _exposure(
+    unit_id: int, cutoff: datetime.date, today: datetime.date, *, branches: bool = False
+) -> _Exposure:
     """The unit's receivables and open orders (the maintained figures of its group) and its
-    posted invoices open and due before ``cutoff`` (count, open amount): one query.
+    posted invoices open and due before ``cutoff`` (count, open amount, the first
+    ``OVERDUE_LISTED``): one query for a unit without branches controlled through it (most
+    customers); for a head office (``branches``: known to have some), its group's customers
+    first.
 
     Hand-written SQL: the check runs on every order and invoice, and building the ORM's
     queries cost more than the database's work (``bench/credit.py``).
     """
-    params = [unit_id, MAX_HEAD_OFFICE_DEPTH, InvoiceStatus.POSTED, cutoff]
-    with connection.cursor() as cursor:
-        cursor.execute(_EXPOSURE, params)
-        receivables, open_orders, count, total = cursor.fetchone()
-    return _cents(receivables), _cents(open_orders), count or 0, _cents(total)
-
-
-def _overdue_listed(unit_id: int, cutoff: datetime.date, today: datetime.date) -> list[dict]:
-    params = [unit_id, MAX_HEAD_OFFICE_DEPTH, InvoiceStatus.POSTED, cutoff, OVERDUE_LISTED]
-    with connection.cursor() as cursor:
-        cursor.execute(_OVERDUE_LISTED, params)
-        rows = cursor.fetchall()
+    tail = [InvoiceStatus.POSTED, cutoff, OVERDUE_LISTED]
+    if not branches:
+        sql = _EXPOSURE.format(recursive="", branches=_HAS_BRANCHES, group="%s")
+        rows = _exposure_rows(sql, [unit_id, unit_id, unit_id, *tail])
+        branches = bool(rows[0][-1])
+    if branches:  # the unit has branches controlled through it: the whole group
+        group = credit_group(unit_id)
+        if group is None:
+            sql = _EXPOSURE.format(
+                recursive=_RECURSIVE, branches="0", group="SELECT id FROM credit_group"
+            )
+            params = [unit_id, MAX_HEAD_OFFICE_DEPTH, *tail]
+        else:
+            marks = ", ".join(["%s"] * len(group))
+            sql = _EXPOSURE.format(recursive="", branches="0", group=marks)
+            params = [*group, *group, *tail]
+        rows = _exposure_rows(sql, params)
+    receivables, open_orders, _number, _due, _open, count, total, _branches = rows[0]
     listed = []
-    for number, due, open_amount in rows:
+    for *_figures, number, due, open_amount, _count, _total, _branches in rows:
+        if number is None:
+            continue
         due = due if isinstance(due, datetime.date) else datetime.date.fromisoformat(due)
         listed.append(
             {
@@ -399,7 +498,13 @@ def _overdue_listed(unit_id: int, cutoff: datetime.date, today: datetime.date) -
                 "days": (today - due).days,
             }
         )
-    return listed
+    return _Exposure(_cents(receivables), _cents(open_orders), count or 0, _cents(total), listed)
+
+
+def _exposure_rows(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _cents(value) -> Decimal:

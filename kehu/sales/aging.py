@@ -20,7 +20,11 @@ reversed (``reversed_on``): as of an earlier day it counts as it was then.
 Everything is one grouped query whatever the number of customers: the invoices, the
 settlements (negative, in the bucket of their invoice) and the receipts in effect, as one
 ``UNION ALL`` summed per customer, narrowed by a customer queryset — the caller's scoped and
-filtered customers (``customers_visible_to`` + ``CustomerFilter``).
+filtered customers (``customers_visible_to`` + ``CustomerFilter``). For a customer none of
+whose documents was dated, cancelled or reversed after ``D`` (as of today, usually all of
+them), the rules above give exactly the maintained amounts (decision 0008): the open amount
+of its posted invoices, the unapplied amount of its posted receipts; only those still open
+are read. A query before it finds the customers changed after ``D``.
 Amounts are in each customer's trading currency: sums over customers are per currency.
 """
 
@@ -33,11 +37,13 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import (
+    BigIntegerField,
     Case,
     DecimalField,
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -174,18 +180,26 @@ _FLOAT = FloatField()
 _COLUMNS = ("c", *(f"b{index}" for index in range(len(BUCKETS))), "u")
 
 
-def _rows(queryset: QuerySet, as_of, *, due: str | None, sign: int, unapplied: int):
+def _rows(
+    queryset: QuerySet,
+    as_of,
+    *,
+    due: str | None,
+    sign: int,
+    unapplied: int,
+    amount_field: str = "amount",
+):
     """``queryset``'s rows as (customer, one amount per bucket, unapplied part): the amount
-    (times ``sign``) in the bucket of the due date at ``due``, and ``unapplied`` times the
-    amount in the last column.
+    (column ``amount_field``, times ``sign``) in the bucket of the due date at ``due``, and
+    ``unapplied`` times the amount in the last column.
 
     Computed as floats, not decimals: a DecimalField output makes SQLite wrap every CASE in
     ``CAST(... AS NUMERIC)``, which triples the cost of a scan of millions of rows. SQLite sums
     its stored decimals in floating point either way; PostgreSQL keeps numeric.
     """
-    amount = F("amount")
+    amount = F(amount_field)
     if sign < 0:
-        amount = ExpressionWrapper(Value(0) - F("amount"), output_field=_FLOAT)
+        amount = ExpressionWrapper(Value(0) - F(amount_field), output_field=_FLOAT)
     columns = {"c": F("customer_id")}
     for index, bucket in enumerate(BUCKETS):
         columns[f"b{index}"] = (
@@ -200,7 +214,7 @@ def _rows(queryset: QuerySet, as_of, *, due: str | None, sign: int, unapplied: i
     columns["u"] = (
         Value(0, output_field=_FLOAT)
         if not unapplied
-        else (F("amount") if unapplied > 0 else amount)
+        else (F(amount_field) if unapplied > 0 else amount)
     )
     columns = {
         name: ExpressionWrapper(value, output_field=_FLOAT) for name, value in columns.items()
@@ -208,36 +222,168 @@ def _rows(queryset: QuerySet, as_of, *, due: str | None, sign: int, unapplied: i
     return queryset.order_by().annotate(**columns).values_list(*_COLUMNS)
 
 
-def aging_by_customer(customers: QuerySet, as_of: datetime.date) -> dict[int, Aging]:
-    """Each customer's aging as of ``as_of`` (customers with no document in effect are left
-    out): one grouped query over the documents of ``customers`` — the invoices in effect
-    (plus their amount in their bucket), the settlements in effect (minus their amount in
-    their invoice's bucket, minus in the unapplied receipts) and the receipts in effect (plus
-    in the unapplied receipts), added up per customer."""
-    ids = customers.order_by().values("pk")
-    parts = (
+def _computed_parts(
+    as_of: datetime.date, customers: Q, within: QuerySet | None = None
+) -> tuple[QuerySet, ...]:
+    """The rows of the computation from every document: the invoices in effect (plus their
+    amount in their bucket), the settlements in effect (minus their amount in their invoice's
+    bucket, minus in the unapplied receipts) and the receipts in effect (plus in the
+    unapplied receipts), of the customers ``customers`` (a condition on ``customer``) that
+    are also ``within`` (a queryset of ids, checked for each document, not looked up)."""
+
+    def documents(model):
+        found = model.objects.all()
+        if within is not None:
+            found = found.alias(scanned_customer=_UNINDEXED(F("customer_id"))).filter(
+                scanned_customer__in=within
+            )
+        return found.filter(customers)
+
+    return (
         _rows(
-            SalesInvoice.objects.filter(invoices_in_effect(as_of), customer__in=ids),
+            documents(SalesInvoice).filter(invoices_in_effect(as_of)),
             as_of,
             due="due_date",
             sign=1,
             unapplied=0,
         ),
         _rows(
-            Settlement.objects.filter(settlements_in_effect(as_of), customer__in=ids),
+            documents(Settlement).filter(settlements_in_effect(as_of)),
             as_of,
             due="invoice__due_date",
             sign=-1,
             unapplied=-1,
         ),
         _rows(
-            Receipt.objects.filter(receipts_in_effect(as_of), customer__in=ids),
+            documents(Receipt).filter(receipts_in_effect(as_of)),
             as_of,
             due=None,
             sign=1,
             unapplied=1,
         ),
     )
+
+
+def _maintained_parts(
+    as_of: datetime.date, customers: QuerySet, changed: set[int]
+) -> tuple[QuerySet, ...]:
+    """The same rows from the maintained amounts, for the customers ``customers`` (a
+    queryset of ids) but those ``changed`` after ``as_of``: the open amount of their posted
+    invoices still open, the unapplied amount of their posted receipts not fully applied.
+
+    The partial indexes ``salesinvoice_open_amount`` and ``receipt_unapplied`` hold just
+    those documents; the customer is compared as ``+customer_id`` so that SQLite scans them
+    (and looks each customer up) rather than reading every posted invoice customer by
+    customer through the customer's index."""
+    parts = []
+    for model, condition, amount, due, unapplied in (
+        (
+            SalesInvoice,
+            Q(status=InvoiceStatus.POSTED, open_amount__gt=0),
+            "open_amount",
+            "due_date",
+            0,
+        ),
+        (
+            Receipt,
+            Q(status=ReceiptStatus.POSTED, unapplied_amount__gt=0),
+            "unapplied_amount",
+            None,
+            1,
+        ),
+    ):
+        documents = (
+            model.objects.alias(scanned_customer=_UNINDEXED(F("customer_id")))
+            .filter(condition, scanned_customer__in=customers)
+            .exclude(customer__in=changed)
+        )
+        parts.append(
+            _rows(
+                documents,
+                as_of,
+                due=due,
+                sign=1,
+                unapplied=unapplied,
+                amount_field=amount,
+            )
+        )
+    return tuple(parts)
+
+
+class _UNINDEXED(Func):
+    """``+column``: the same value, which no index on the column answers for."""
+
+    template = "+%(expressions)s"
+    output_field = BigIntegerField()
+
+
+# At most this many documents changed after the date (dated, cancelled, reversed after it),
+# at most this many of their customers: those customers are computed from all their
+# documents, the others from the maintained amounts. Beyond, everyone is computed.
+CHANGED_ROWS = 5000
+CHANGED_CUSTOMERS = 1000
+
+
+def customers_changed_after(as_of: datetime.date) -> set[int] | None:
+    """The customers with a document dated, cancelled or reversed (a settlement made or
+    reversed) after ``as_of``; None when there are more than a few (``CHANGED_ROWS``,
+    ``CHANGED_CUSTOMERS``). One query of index range scans (the ``*_after`` indexes), each
+    stopped after ``CHANGED_ROWS`` rows."""
+    parts = []
+    for model, column in (
+        (SalesInvoice, "date"),
+        (SalesInvoice, "cancelled_on"),
+        (Receipt, "date"),
+        (Receipt, "reversed_on"),
+        (Settlement, "date"),
+        (Settlement, "reversed_on"),
+    ):
+        table = connection.ops.quote_name(model._meta.db_table)
+        parts.append(
+            f"SELECT * FROM (SELECT customer_id FROM {table} WHERE {column} > %s LIMIT %s) t"  # noqa: S608 - our own SQL
+        )
+    date = connection.ops.adapt_datefield_value(as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), [date, CHANGED_ROWS + 1] * len(parts))
+        rows = cursor.fetchall()
+    if len(rows) > CHANGED_ROWS:
+        return None
+    changed = {int(row[0]) for row in rows}
+    return changed if len(changed) <= CHANGED_CUSTOMERS else None
+
+
+def aging_by_customer(
+    customers: QuerySet, as_of: datetime.date, *, maintained: bool = True
+) -> dict[int, Aging]:
+    """Each customer's aging as of ``as_of``: one grouped query over the documents of
+    ``customers``, added up per customer. Customers with nothing open and no unapplied
+    receipt may be left out (those with no document in effect are).
+
+    When none of a customer's documents was dated, cancelled or reversed after ``as_of`` (as
+    of today, usually every customer), its maintained amounts are the answer: only its open
+    invoices and unapplied receipts are read. The other customers' aging is computed from
+    all their documents, and everyone's when more than a few changed after the date (a date
+    in the past) or when ``maintained`` is false (tests compare the two ways).
+    """
+    result: dict[int, Aging] = {}
+    with transaction.atomic():
+        query, params = _aging_query(customers, as_of, maintained)
+        if query is None:
+            return result
+        result = _aging_read(query, params)
+    return result
+
+
+def _aging_query(customers: QuerySet, as_of: datetime.date, maintained: bool):
+    subquery = customers.order_by().values("pk")
+    ids = Q(customer__in=subquery)
+    changed = customers_changed_after(as_of) if maintained else None
+    if changed is None:
+        parts = _computed_parts(as_of, ids)
+    else:
+        parts = _maintained_parts(as_of, subquery, changed)
+        if changed:
+            parts += _computed_parts(as_of, Q(customer__in=changed), within=subquery)
     sql, params = [], []
     for part in parts:
         try:
@@ -247,11 +393,15 @@ def aging_by_customer(customers: QuerySet, as_of: datetime.date) -> dict[int, Ag
         sql.append(part_sql)
         params.extend(part_params)
     if not sql:
-        return {}
+        return None, []
     sums = ", ".join(f"SUM(t.{name})" for name in _COLUMNS[1:])
     query = f"SELECT t.c, {sums} FROM ({' UNION ALL '.join(sql)}) t GROUP BY t.c"  # noqa: S608 - our own SQL
+    return query, params
+
+
+def _aging_read(query: str, params: list) -> dict[int, Aging]:
     result: dict[int, Aging] = {}
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # 100,000 customers' sums are hashed in memory rather than spilled to disk, and
             # compiling the plan (JIT) costs more than it saves on a few scans.

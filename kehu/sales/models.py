@@ -200,6 +200,19 @@ class SalesInvoice(SalesDocument):
         indexes = [
             # Aging and the oldest-first settlement read a customer's open invoices by due date.
             models.Index(fields=["customer", "status", "due_date"], name="salesinvoice_open"),
+            # Aging as of a date on or after every change reads only these (kehu.sales.aging).
+            models.Index(
+                fields=["customer", "due_date", "open_amount"],
+                condition=Q(status=InvoiceStatus.POSTED, open_amount__gt=0),
+                name="salesinvoice_open_amount",
+            ),
+            # Aging finds the customers whose documents changed after its date.
+            models.Index(fields=["date", "customer"], name="salesinvoice_after"),
+            models.Index(
+                fields=["cancelled_on", "customer"],
+                condition=Q(cancelled_on__isnull=False),
+                name="salesinvoice_cancelled_after",
+            ),
         ]
 
     def clean(self):
@@ -243,7 +256,20 @@ class Receipt(SalesDocument):
                 "receipt_reversed_on_when_reversed", "status", ReceiptStatus.REVERSED, "reversed_on"
             ),
         ]
-        indexes = [models.Index(fields=["customer", "status"], name="receipt_customer")]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="receipt_customer"),
+            models.Index(
+                fields=["customer", "unapplied_amount"],
+                condition=Q(status=ReceiptStatus.POSTED, unapplied_amount__gt=0),
+                name="receipt_unapplied",
+            ),
+            models.Index(fields=["date", "customer"], name="receipt_after"),
+            models.Index(
+                fields=["reversed_on", "customer"],
+                condition=Q(reversed_on__isnull=False),
+                name="receipt_reversed_after",
+            ),
+        ]
 
 
 class Settlement(TimeStampedModel):
@@ -291,6 +317,15 @@ class Settlement(TimeStampedModel):
                 condition=Q(status=SettlementStatus.ACTIVE, reversed_on__isnull=True)
                 | Q(status=SettlementStatus.REVERSED, reversed_on__isnull=False),
                 name="settlement_reversed_on_when_reversed",
+            ),
+        ]
+        indexes = [
+            # Aging finds the customers whose documents changed after its date.
+            models.Index(fields=["date", "customer"], name="settlement_after"),
+            models.Index(
+                fields=["reversed_on", "customer"],
+                condition=Q(reversed_on__isnull=False),
+                name="settlement_reversed_after",
             ),
         ]
 

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from kehu.credit import checks
 from kehu.credit.checks import CreditRefused
 from kehu.credit.choices import ApprovalStatus, EventKind
 from kehu.credit.models import CreditApproval, CreditEvent
@@ -104,6 +105,24 @@ def test_overdue_invoices_beyond_the_tolerance_refuse_and_are_listed(make_custom
     )
 
 
+def test_the_first_overdue_invoices_are_listed_by_due_date_and_all_counted(make_customer, policy):
+    c = make_customer(control_credit_days=True, credit_limit="100000")
+    for n in range(12):
+        invoice(c, f"OLD{n:02d}", f"{n + 1}", date=days_ago(40 + n))
+    invoice(c, "NEW", "500", date=days_ago(1))  # not due yet
+    policy("block")
+
+    with pytest.raises(CreditRefused) as refused:
+        order(c, "SO1", "10")
+
+    details = refused.value.details
+    assert details["overdue_count"] == 12 and details["overdue_total"] == "78.00"
+    listed = [row["number"] for row in details["overdue"]]
+    assert listed == [f"OLD{n:02d}" for n in range(11, 1, -1)]  # the oldest due first
+    assert details["receivables"] == "578.00" and details["excess"] == "0.00"
+    assert "… and 2 more." in str(refused.value)
+
+
 def test_the_overdue_check_follows_the_customers_switch(make_customer, policy):
     policy("block", tolerance=0)
     c = make_customer(control_credit_days=False)
@@ -135,14 +154,19 @@ def test_a_class_policy_wins_over_a_grade_policy_and_the_nearest_class_wins(
     c = make_customer(class_code="0101", credit_grade="A")
     order(c, "SO1", "1500")  # the class 01 policy (warn) applies, not the grade's (block)
     assert kinds(c) == [EventKind.WARNING]
+    assert CreditEvent.objects.get(customer=c).details["policy"].startswith("01")
     policy("block", class_code="0101")
-    with pytest.raises(CreditRefused):
+    with pytest.raises(CreditRefused) as refused:
         order(c, "SO2", "1")
+    assert refused.value.details["policy"].startswith("0101")
     other = make_customer(class_code="0201", credit_grade="A")
-    with pytest.raises(CreditRefused):
+    with pytest.raises(CreditRefused) as refused:
         order(other, "SO3", "1500")  # no class policy: the grade's
+    assert refused.value.details["policy"].startswith("A")
     policy("warn")
-    order(make_customer(class_code="0201"), "SO4", "1500")  # neither: the default
+    third = make_customer(class_code="0201")
+    order(third, "SO4", "1500")  # neither: the default
+    assert CreditEvent.objects.get(customer=third).details["policy"] == "Every customer (default)"
 
 
 def test_cash_only_is_for_the_lowest_grade_and_refuses_any_credit(make_customer, policy, grades):
@@ -195,7 +219,12 @@ def test_branches_are_checked_with_the_whole_group_against_the_head_office(make_
     order(branch_b, "SO3", "200")
 
 
-def test_the_group_reaches_down_the_whole_chain_of_controlled_branches(make_customer, policy):
+@pytest.mark.parametrize("listed", [500, 2], ids=["listed", "large-group"])
+def test_the_group_reaches_down_the_whole_chain_of_controlled_branches(
+    make_customer, policy, monkeypatch, listed
+):
+    # a group beyond GROUP_LISTED customers is read by a recursive query: the same group
+    monkeypatch.setattr(checks, "GROUP_LISTED", listed)
     policy("block")
     head = make_customer(credit_limit="1000")
     branch = make_customer(parent_code=head.code, control_via_parent=True)

@@ -14,8 +14,8 @@ from kehu.customers.selectors import customers_visible_to
 from kehu.masterdata.models import Department, Salesperson
 from kehu.masterdata.services import coded_item_create
 from kehu.sales import services
-from kehu.sales.aging import BUCKET_KEYS, aging_by_customer, open_invoices_as_of
-from kehu.sales.models import SalesInvoice
+from kehu.sales.aging import BUCKET_KEYS, ZERO, aging_by_customer, open_invoices_as_of
+from kehu.sales.models import SalesInvoice, Settlement
 from tests.sales.conftest import DAY, D
 
 AS_OF = datetime.date(2026, 6, 30)
@@ -219,8 +219,9 @@ def test_the_number_of_queries_does_not_grow_with_the_customers(make_customer):
         with CaptureQueriesContext(connection) as captured:
             found = aging_by_customer(Customer.objects.all(), AS_OF)
         assert all(a.balance == D("6") for a in found.values())
-        # the one SELECT (PostgreSQL also sets two settings for it, in a savepoint)
-        assert sum("SELECT" in q["sql"] for q in captured.captured_queries) == 1
+        # the customers changed after the date, then the one grouped SELECT (PostgreSQL
+        # also sets two settings for it, in a savepoint)
+        assert sum("SELECT" in q["sql"] for q in captured.captured_queries) == 2
         return len(captured)
 
     add(0)
@@ -243,3 +244,70 @@ def test_one_customers_open_invoices_as_of_a_date(make_customer):
 
     assert [row.open_as_of for row in rows] == [D("100")]
     assert [row.open_as_of for row in later] == [D("70")]
+
+
+def _grouped_sql(captured) -> str:
+    (sql,) = [q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"]]
+    return sql
+
+
+def _without_empty(found):
+    return {pk: aging for pk, aging in found.items() if not aging.is_empty}
+
+
+def test_as_of_a_date_after_every_change_only_open_documents_are_read(make_customer):
+    paid, owing, ahead = make_customer(), make_customer(), make_customer()
+    _invoice(paid, "I1", "100", date=DAY, due=DAY)
+    services.receipt_post(actor=None, customer=paid, number="R1", date=DAY, amount=D(100))
+    _invoice(owing, "I2", "250", date=DAY, due=DAY + datetime.timedelta(days=30))
+    services.receipt_post(actor=None, customer=owing, number="R2", date=DAY, amount=D(100))
+    services.receipt_post(actor=None, customer=ahead, number="R3", date=DAY, amount=D(40))
+    later = timezone.localdate() + datetime.timedelta(days=1)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = aging_by_customer(Customer.objects.all(), later)
+
+    # the settled invoice and the applied receipt are not read: nothing open, left out
+    assert set(found) == {owing.pk, ahead.pk}
+    assert found[owing.pk].open_total == D("150") and found[owing.pk].unapplied == ZERO
+    assert found[ahead.pk].balance == D("-40")
+    # the maintained amounts: no settlement read
+    assert "sales_settlement" not in _grouped_sql(captured)
+    assert _without_empty(aging_by_customer(Customer.objects.all(), later, maintained=False)) == (
+        found
+    )
+
+
+def test_customers_changed_after_the_date_are_computed_from_their_documents(make_customer):
+    unchanged, changed = make_customer(), make_customer()
+    for n, c in enumerate((unchanged, changed)):
+        _invoice(c, f"I{n}", "500", date=DAY, due=DAY)
+        services.receipt_post(actor=None, customer=c, number=f"R{n}", date=DAY, amount=D(200))
+    settlement = Settlement.objects.get(receipt__number="R1")
+    services.settlement_reverse(actor=None, settlement=settlement, on=AS_OF)
+    before = AS_OF - datetime.timedelta(days=1)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = aging_by_customer(Customer.objects.all(), before)
+
+    assert found[unchanged.pk].open_total == D("300")
+    assert found[changed.pk].open_total == D("300")  # the settlement still counted then
+    assert "sales_settlement" in _grouped_sql(captured)
+    assert aging_by_customer(Customer.objects.all(), AS_OF)[changed.pk].open_total == D("500")
+    everyone = aging_by_customer(Customer.objects.all(), before, maintained=False)
+    assert _without_empty(everyone) == _without_empty(found)
+
+
+def test_many_changes_after_the_date_compute_everyone(make_customer, monkeypatch):
+    from kehu.sales import aging
+
+    customers = [make_customer() for _ in range(3)]
+    for n, c in enumerate(customers):
+        _invoice(c, f"I{n}", "80", date=DAY, due=DAY)
+    monkeypatch.setattr(aging, "CHANGED_ROWS", 2)
+    before = DAY - datetime.timedelta(days=1)
+
+    assert aging.customers_changed_after(before) is None
+    assert aging_by_customer(Customer.objects.all(), before) == {}
+    found = aging_by_customer(Customer.objects.all(), DAY)
+    assert {pk: a.open_total for pk, a in found.items()} == {c.pk: D("80") for c in customers}

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -16,11 +17,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from kehu.core.errors import ConflictError
 from kehu.customers.models import Customer
 from kehu.sales import services
+from kehu.sales.aging import aging_by_customer
 from kehu.sales.balances import balances_differences
 from kehu.sales.models import Receipt, SalesInvoice, SalesOrder, Settlement
 from tests.factories import customer
 
 START = datetime.date(2026, 1, 1)
+DAY = datetime.timedelta(days=1)
 amounts = st.integers(min_value=1, max_value=500_000).map(lambda cents: Decimal(cents) / 100)
 days = st.integers(min_value=0, max_value=90)
 which = st.integers(min_value=0, max_value=10**6)
@@ -68,6 +71,10 @@ class Ledger:
             "last_receipt_on": last_r and last_r.date,
             "last_receipt_amount": last_r and last_r.amount,
         }
+
+
+def _nonempty(found: dict) -> dict:
+    return {pk: aging for pk, aging in found.items() if not aging.is_empty}
 
 
 def _pick(items, index):
@@ -261,8 +268,25 @@ class LedgerMachine(RuleBasedStateMachine):
             stored_docs = dict(model.objects.values_list("number", name))
             assert stored_docs == {n: d.open for n, d in self.ledger.docs[kind].items()}
 
+    def aging_from_the_maintained_amounts_equals_the_computation(self):
+        """Aging read from the maintained amounts (customers unchanged after the date) equals
+        aging computed from every document, as of dates before, between and after the
+        documents and their cancellations and reversals (dated today)."""
+        today = timezone.localdate()
+        dates = [START + datetime.timedelta(days=n) for n in (-1, 0, 15, 45, 90)]
+        for as_of in (*dates, today - datetime.timedelta(days=1), today, today + DAY):
+            everyone = Customer.objects.filter(pk__in=[c.pk for c in self.customers])
+            fast = aging_by_customer(everyone, as_of)
+            computed = aging_by_customer(everyone, as_of, maintained=False)
+            assert _nonempty(fast) == _nonempty(computed), as_of
+        # as of today, the balance is the maintained receivable balance
+        found = aging_by_customer(everyone, today)
+        for c in Customer.objects.filter(pk__in=[c.pk for c in self.customers]):
+            assert (found[c.pk].balance if c.pk in found else 0) == c.receivable_balance
+
     def teardown(self):
         try:
+            self.aging_from_the_maintained_amounts_equals_the_computation()
             assert balances_differences() == []
             call_command("check-balances")  # exit status 1 (CommandError) on any difference
         finally:

@@ -39,6 +39,7 @@ from kehu.core.errors import ServiceError
 from kehu.customers import fields
 from kehu.customers.models import Customer, Tag
 from kehu.customers.search import search_triggers_suspended
+from kehu.customers.services.compiled import CompiledCustomerBuilder
 from kehu.customers.services.customers import (
     BuildContext,
     customer_build,
@@ -314,6 +315,7 @@ class CustomerImporter(CustomerServiceImporter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.context = build_context(self.actor, self.visible)
+        self.compiled = CompiledCustomerBuilder(actor=self.actor, context=self.context)
         self.buffer: list[tuple[int, str, dict]] = []
         self.creates: list[Pending] = []
         self.updates: list[Pending] = []
@@ -400,10 +402,15 @@ class CustomerImporter(CustomerServiceImporter):
         return customer.parent.code if customer.parent_id else ""
 
     def _create(self, line, code, values) -> None:
+        data = self._data(values, creating=True)
         try:
-            customer, tags, _children = customer_build(
-                actor=self.actor, data=self._data(values, creating=True), context=self.context
-            )
+            built = self.compiled.build(data)  # None: not sure, the services' path decides
+            if built is None:
+                customer, tags, _children = customer_build(
+                    actor=self.actor, data=data, context=self.context
+                )
+            else:
+                customer, tags = built
             self._check_unique(customer, None)
         except (ValidationError, ServiceError) as exc:
             self.refuse(line, code, exc)

@@ -2,7 +2,10 @@
 
 Each row is validated by the archive's own builders — ``customer_build`` (a new customer) and
 ``customer_build_changes`` (an update), the very functions ``customer_create`` and
-``customer_update`` run — with the master data loaded once (``BuildContext``). What those
+``customer_update`` run — with the master data loaded once (``BuildContext``). A new customer's
+row is first offered to ``CompiledCustomerBuilder`` (the same rules compiled per column, no
+``full_clean``): it builds the rows it accepts, and ``customer_build`` decides every other one
+(so a refused row's errors are the services' own). What those
 leave to a caller in bulk is checked here against sets loaded once: the code is unique, the
 name unique among active customers. Valid rows are then written ``BATCH`` at a time with
 ``bulk_create``/``bulk_update`` and their audit events inserted in bulk, as the signals would

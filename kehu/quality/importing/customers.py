@@ -2,7 +2,10 @@
 
 Each row is validated by the archive's own builders — ``customer_build`` (a new customer) and
 ``customer_build_changes`` (an update), the very functions ``customer_create`` and
-``customer_update`` run — with the master data loaded once (``BuildContext``). What those
+``customer_update`` run — with the master data loaded once (``BuildContext``). A new customer's
+row is first offered to ``CompiledCustomerBuilder`` (the same rules compiled per column, no
+``full_clean``): it builds the rows it accepts, and ``customer_build`` decides every other one
+(so a refused row's errors are the services' own). What those
 leave to a caller in bulk is checked here against sets loaded once: the code is unique, the
 name unique among active customers. Valid rows are then written ``BATCH`` at a time with
 ``bulk_create``/``bulk_update`` and their audit events inserted in bulk, as the signals would
@@ -10,9 +13,12 @@ have recorded them.
 
 Inside a savepoint per batch the data scope is checked as the service checks it, after
 writing: a row the actor could no longer see is refused and the batch written again without
-it. Rows the bulk path does not cover go through the services one by one: rows with tags, an
-update that moves a customer to another head office (the chain must be checked for loops),
-rows whose head office comes later in the file, and any batch the database refuses.
+it. Tags are written set-based too (``_write_tags``): the tag rows a batch names found or
+created once, the through rows inserted (and removed) in one statement each, and the update
+events ``customer.tags.set()`` would have recorded built for each customer. Rows the bulk path
+does not cover go through the services one by one: an update that moves a customer to another
+head office (the chain must be checked for loops), rows whose head office comes later in the
+file, and any batch the database refuses.
 """
 
 from django.conf import settings
@@ -34,8 +40,9 @@ from kehu.audit.services import _repr, event_build, events_record_bulk
 from kehu.core.bulk import RowWriter, rows_insert, value_converter
 from kehu.core.errors import ServiceError
 from kehu.customers import fields
-from kehu.customers.models import Customer
+from kehu.customers.models import Customer, Tag
 from kehu.customers.search import search_triggers_suspended
+from kehu.customers.services.compiled import CompiledCustomerBuilder
 from kehu.customers.services.customers import (
     BuildContext,
     customer_build,
@@ -46,7 +53,7 @@ from kehu.customers.services.references import ReferenceIndex, _resolve
 from kehu.customers.services.user_fields import user_field_definitions
 from kehu.masterdata.models import Salesperson
 from kehu.quality.importing import cells
-from kehu.quality.importing.importers import CustomerServiceImporter
+from kehu.quality.importing.importers import TAG_SEPARATOR, CustomerServiceImporter
 
 BATCH = 1000
 NAME_CONSTRAINT = "customer_name_unique_among_active"
@@ -55,6 +62,11 @@ CUSTOMER_FIELDS = [f for f in Customer._meta.concrete_fields if not f.primary_ke
 # New customers are inserted with their ids (``CustomerIds``): no read-back, and a head office
 # created earlier in the same batch is referred to before it is written.
 CUSTOMER_WRITER = RowWriter(Customer, [Customer._meta.pk, *CUSTOMER_FIELDS])
+THROUGH = Customer.tags.through
+THROUGH_COLUMNS = [
+    THROUGH._meta.get_field(Customer.tags.field.m2m_field_name()).column,
+    THROUGH._meta.get_field(Customer.tags.field.m2m_reverse_field_name()).column,
+]
 
 
 class CustomerIds:
@@ -267,14 +279,37 @@ def _as_new(creates: list) -> None:
         pending.customer._state.adding = True
 
 
+def _tag_events(pending: "Pending") -> list:
+    """The events ``customer.tags.set(names)`` records (``kehu.audit.recording``): one for
+    the names it removes, then one for those it adds, each ``[names before, names after]``."""
+    if pending.tags is None:
+        return []
+    old = sorted(name for _row, name in pending.old_tags or [])
+    new = sorted(pending.tags)
+    kept = [name for name in old if name in pending.tags]
+    customer = pending.customer
+    return [
+        event_build(
+            action=AuditAction.UPDATE,
+            instance=customer,
+            changes={"tags": [before, after]},
+            customer_id=customer.pk,
+        )
+        for before, after in ((old, kept), (kept, new))
+        if before != after
+    ]
+
+
 class Pending:
     """A valid row waiting for its batch to be written."""
 
-    __slots__ = ("before", "changed", "code", "customer", "line", "values")
+    __slots__ = ("before", "changed", "code", "customer", "line", "old_tags", "tags", "values")
 
-    def __init__(self, line, code, values, customer, before=None, changed=None):
+    def __init__(self, line, code, values, customer, before=None, changed=None, tags=None):
         self.line, self.code, self.values = line, code, values
         self.customer, self.before, self.changed = customer, before, changed
+        # ``tags``: the names to set (None: unchanged); ``old_tags``: the stored ones (updates)
+        self.tags, self.old_tags = tags, None
 
 
 class CustomerImporter(CustomerServiceImporter):
@@ -283,6 +318,7 @@ class CustomerImporter(CustomerServiceImporter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.context = build_context(self.actor, self.visible)
+        self.compiled = CompiledCustomerBuilder(actor=self.actor, context=self.context)
         self.buffer: list[tuple[int, str, dict]] = []
         self.creates: list[Pending] = []
         self.updates: list[Pending] = []
@@ -297,6 +333,9 @@ class CustomerImporter(CustomerServiceImporter):
         self.create_events = CreateEvents()
         self.ids = CustomerIds()
         self.heads: VisibleCustomers = self.context.references["parent_code"]
+        self.tag_ids: dict[str, int] = {}  # tag rows written (or found) by this import
+        # The stored tags of a batch's existing customers: id -> [(through row id, name)]
+        self.stored_tags: dict[int, list[tuple[int, str]]] = {}
 
     # rows ---------------------------------------------------------------------------------
 
@@ -320,6 +359,11 @@ class CustomerImporter(CustomerServiceImporter):
             .select_for_update(of=("self",))
             .filter(code__in=codes)
         }
+        self.stored_tags = {}
+        if existing and any("tags" in values for _l, _c, values in rows):
+            found = THROUGH.objects.filter(customer_id__in=[c.pk for c in existing.values()])
+            for row_id, customer_id, name in found.values_list("pk", "customer_id", "tag__name"):
+                self.stored_tags.setdefault(customer_id, []).append((row_id, name))
         for line, code, values in rows:
             if code and self.run.repeated(self, line, code, self.seen):
                 continue
@@ -342,12 +386,10 @@ class CustomerImporter(CustomerServiceImporter):
                 self.deferred.append((line, values))  # the head office may come later
                 continue
             customer = existing.get(code)
-            if cells.text(values.get("tags")) or (
+            if (
                 customer is not None
-                and (
-                    ("parent_code" in values and parent != self._parent(customer))
-                    or "tags" in values
-                )
+                and "parent_code" in values
+                and parent != self._parent(customer)
             ):
                 self._flush()
                 self._write(line, code, values)  # through the services
@@ -363,10 +405,15 @@ class CustomerImporter(CustomerServiceImporter):
         return customer.parent.code if customer.parent_id else ""
 
     def _create(self, line, code, values) -> None:
+        data = self._data(values, creating=True)
         try:
-            customer, _tags, _children = customer_build(
-                actor=self.actor, data=self._data(values, creating=True), context=self.context
-            )
+            built = self.compiled.build(data)  # None: not sure, the services' path decides
+            if built is None:
+                customer, tags, _children = customer_build(
+                    actor=self.actor, data=data, context=self.context
+                )
+            else:
+                customer, tags = built
             self._check_unique(customer, None)
         except (ValidationError, ServiceError) as exc:
             self.refuse(line, code, exc)
@@ -375,7 +422,7 @@ class CustomerImporter(CustomerServiceImporter):
         customer.pk = self.ids.take()
         self._claim(customer, None, code)
         self.heads.pending[code] = customer
-        self.creates.append(Pending(line, code, values, customer))
+        self.creates.append(Pending(line, code, values, customer, tags=tags or None))
 
     def _update(self, line, code, values, customer) -> None:
         changed = self._changes(customer, values)
@@ -390,7 +437,7 @@ class CustomerImporter(CustomerServiceImporter):
         before = {f.attname: getattr(customer, f.attname) for f in CUSTOMER_FIELDS}
         old_name = customer.name if customer.deactivated_on is None else None
         try:
-            customer_build_changes(
+            tags = customer_build_changes(
                 actor=self.actor, customer=customer, data=data, context=self.context
             )
             self._check_unique(customer, customer.pk)
@@ -402,7 +449,17 @@ class CustomerImporter(CustomerServiceImporter):
         self._claim(customer, customer.pk, code)
         customer.version += 1
         customer.updated_by = self.user
-        self.updates.append(Pending(line, code, values, customer, before, changed))
+        pending = Pending(line, code, values, customer, before, changed, tags)
+        if tags is not None:
+            pending.old_tags = self.stored_tags.get(customer.pk, [])
+        self.updates.append(pending)
+
+    def _compare(self, customer: Customer, key: str, value):
+        if key == "tags":  # the stored tags were read for the whole batch
+            old = {name for _row, name in self.stored_tags.get(customer.pk, [])}
+            new = {t.strip() for t in cells.text(value).split(TAG_SEPARATOR) if t.strip()}
+            return sorted(old), old == new
+        return super()._compare(customer, key, value)
 
     def _check_unique(self, customer: Customer, pk: int | None) -> None:
         """What ``full_clean`` checks with a query, against the codes and names loaded once
@@ -445,10 +502,12 @@ class CustomerImporter(CustomerServiceImporter):
                     self._record(creates, updates)
                 return
             except IntegrityError:
+                self.tag_ids.clear()  # tags the savepoint created are gone with it
                 _as_new(creates)
                 self._one_by_one(creates, updates)
                 return
             except _ScopeLost as exc:
+                self.tag_ids.clear()
                 gone = self._refuse_lost(exc.lost, creates)
                 creates = [p for p in creates if p not in gone]
                 updates = [p for p in updates if p not in gone]
@@ -504,6 +563,35 @@ class CustomerImporter(CustomerServiceImporter):
             groups.setdefault(names, []).append(customer)
         for names, rows in groups.items():
             Customer.objects.bulk_update(rows, names, batch_size=BATCH)
+        self._write_tags([p for p in creates + updates if p.tags is not None])
+
+    def _write_tags(self, tagged: list[Pending]) -> None:
+        """What ``_set_tags`` does for each customer, for the whole batch: the missing tag
+        rows created (``bulk_create``, as the service: no event), the through rows the new
+        names lack inserted and those of names no longer given deleted, one statement each."""
+        if not tagged:
+            return
+        wanted = {name for p in tagged for name in p.tags if name not in self.tag_ids}
+        if wanted:
+            found = dict(Tag.objects.filter(name__in=wanted).values_list("name", "pk"))
+            missing = [Tag(name=name) for name in sorted(wanted) if name not in found]
+            if missing:
+                Tag.objects.bulk_create(missing, ignore_conflicts=True)
+                found.update(
+                    Tag.objects.filter(name__in=[t.name for t in missing]).values_list("name", "pk")
+                )
+            self.tag_ids.update(found)
+        removed, added = [], []
+        for pending in tagged:
+            stored = {name: row for row, name in pending.old_tags or []}
+            removed.extend(row for name, row in stored.items() if name not in pending.tags)
+            customer_id = pending.customer.pk
+            added.extend(
+                (customer_id, self.tag_ids[name]) for name in pending.tags if name not in stored
+            )
+        for start in range(0, len(removed), BATCH):
+            THROUGH.objects.filter(pk__in=removed[start : start + BATCH]).delete()
+        rows_insert(THROUGH, THROUGH_COLUMNS, added)
 
     def _out_of_scope(self, written: list[Pending]) -> list[Pending]:
         if self.actor is None or not written:
@@ -527,6 +615,7 @@ class CustomerImporter(CustomerServiceImporter):
             self.codes[pending.code] = customer.pk
             self.run.change(self, pending.line, pending.code, "create", {})
             self.run.written["customers"].add(pending.code)
+            events.extend(_tag_events(pending))
         for pending in updates:
             customer = pending.customer
             changes = updated_changes(customer, pending.before)
@@ -539,6 +628,7 @@ class CustomerImporter(CustomerServiceImporter):
                         customer_id=customer.pk,
                     )
                 )
+            events.extend(_tag_events(pending))
             self.run.change(self, pending.line, pending.code, "update", pending.changed)
             self.run.written["customers"].add(pending.code)
         events_record_bulk(events)

@@ -3,8 +3,9 @@
 import itertools
 
 from kehu.customers.services import customer_create
+from kehu.masterdata import models as md
 from kehu.masterdata.models import CustomerClass, Region
-from kehu.masterdata.services import customer_class_create, region_create
+from kehu.masterdata.services import coded_item_create, customer_class_create, region_create
 
 _seq = itertools.count(1)
 
@@ -22,6 +23,24 @@ def region_tree(*codes: str) -> dict[str, Region]:
         code: region_create(actor=None, data={"code": code, "name": f"地区{code}"})
         for code in codes
     }
+
+
+def reference_lists() -> None:
+    """One row of each list a customer's columns refer to by code (besides classes and
+    regions): industry IT, department D1, shipping method SEA, salesperson S1 (of D1),
+    payment terms N30."""
+    for model, code, name in (
+        (md.Industry, "IT", "信息技术"),
+        (md.Department, "D1", "华东部"),
+        (md.ShippingMethod, "SEA", "海运"),
+    ):
+        coded_item_create(model, actor=None, data={"code": code, "name": name})
+    coded_item_create(
+        md.Salesperson, actor=None, data={"code": "S1", "name": "王五", "department": "D1"}
+    )
+    coded_item_create(
+        md.PaymentTerms, actor=None, data={"code": "N30", "name": "月结30天", "text": "n/30"}
+    )
 
 
 def customer(class_code: str = "0101", **data):

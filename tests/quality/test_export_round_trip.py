@@ -13,10 +13,8 @@ from kehu.audit.models import AuditEvent
 from kehu.customers import exports, fields
 from kehu.customers.models import Customer
 from kehu.customers.services import user_field_create
-from kehu.masterdata import models as md
-from kehu.masterdata.services import coded_item_create
 from kehu.quality.importing import import_file
-from tests.factories import class_tree, customer, region_tree
+from tests.factories import class_tree, customer, reference_lists, region_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +34,7 @@ def _credit_code(body: str) -> str:
 def archive(db):
     class_tree("01", "0101", "0102")
     region_tree("31", "3101")
-    for model, code, name in (
-        (md.Industry, "IT", "信息技术"),
-        (md.Department, "D1", "华东部"),
-        (md.ShippingMethod, "SEA", "海运"),
-    ):
-        coded_item_create(model, actor=None, data={"code": code, "name": name})
-    coded_item_create(
-        md.Salesperson, actor=None, data={"code": "S1", "name": "王五", "department": "D1"}
-    )
-    coded_item_create(
-        md.PaymentTerms, actor=None, data={"code": "N30", "name": "月结30天", "text": "n/30"}
-    )
+    reference_lists()
     for key, label_zh, label_en, field_type, choices in (
         ("source", "客户来源", "Source", "text", []),
         ("staff", "员工规模", "Staff", "number", []),

@@ -13,13 +13,11 @@ from kehu.core.errors import ServiceError
 from kehu.customers import fields
 from kehu.customers.models import Customer
 from kehu.customers.services import customer_create, user_field_create
-from kehu.masterdata import models as md
-from kehu.masterdata.services import coded_item_create
 from kehu.quality.importing import customers as batch
 from kehu.quality.importing import engine, import_file
 from kehu.quality.importing.importers import CustomerServiceImporter, service_errors
 from kehu.quality.importing.sheets import CUSTOMER_SHEET
-from tests.factories import class_tree, customer, region_tree
+from tests.factories import class_tree, customer, reference_lists, region_tree
 from tests.quality.test_import import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -31,18 +29,7 @@ CREDIT_CODE = "91310115MA1K4TW7X" + uscc.calc_check_digit("91310115MA1K4TW7X")
 def archive(db):
     class_tree("01", "0101")
     region_tree("31", "3101")
-    for model, code, name in (
-        (md.Industry, "IT", "信息技术"),
-        (md.Department, "D1", "华东部"),
-        (md.ShippingMethod, "SEA", "海运"),
-    ):
-        coded_item_create(model, actor=None, data={"code": code, "name": name})
-    coded_item_create(
-        md.Salesperson, actor=None, data={"code": "S1", "name": "王五", "department": "D1"}
-    )
-    coded_item_create(
-        md.PaymentTerms, actor=None, data={"code": "N30", "name": "月结30天", "text": "n/30"}
-    )
+    reference_lists()
     user_field_create(
         actor=None,
         data={"key": "staff", "label_zh": "员工", "label_en": "Staff", "field_type": "number"},

@@ -132,3 +132,15 @@ def rows_insert(model, columns: list[str], rows: list[tuple], *, using=None) -> 
         else:
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names from the models
+
+
+def large_aggregation_settings() -> None:
+    """For the rest of the current transaction on PostgreSQL (nothing elsewhere): grouped
+    sums over 100,000 customers are hashed in memory rather than spilled to disk (the default
+    ``work_mem`` of 4 MB split them into dozens of batches), and the plans are not compiled
+    (JIT costs more than it saves on a few scans). Call it inside ``transaction.atomic()``."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute("SET LOCAL jit = off")

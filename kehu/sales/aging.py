@@ -56,6 +56,7 @@ from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from kehu.core.bulk import large_aggregation_settings
 from kehu.customers.models import MONEY
 from kehu.sales.choices import InvoiceStatus, ReceiptStatus
 from kehu.sales.models import Receipt, SalesInvoice, Settlement
@@ -365,13 +366,12 @@ def aging_by_customer(
     all their documents, and everyone's when more than a few changed after the date (a date
     in the past) or when ``maintained`` is false (tests compare the two ways).
     """
-    result: dict[int, Aging] = {}
     with transaction.atomic():
         query, params = _aging_query(customers, as_of, maintained)
         if query is None:
-            return result
-        result = _aging_read(query, params)
-    return result
+            return {}
+        large_aggregation_settings()
+        return _aging_read(query, params)
 
 
 def _aging_query(customers: QuerySet, as_of: datetime.date, maintained: bool):
@@ -402,11 +402,6 @@ def _aging_query(customers: QuerySet, as_of: datetime.date, maintained: bool):
 def _aging_read(query: str, params: list) -> dict[int, Aging]:
     result: dict[int, Aging] = {}
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # 100,000 customers' sums are hashed in memory rather than spilled to disk, and
-            # compiling the plan (JIT) costs more than it saves on a few scans.
-            cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("SET LOCAL jit = off")
         cursor.execute(query, params)
         for row in cursor.fetchall():
             values = [_cents(value) if value else ZERO for value in row[1:]]

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.core.bulk import rows_insert
+from kehu.core.bulk import large_aggregation_settings, rows_insert
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import customers_visible_to
 from kehu.evaluation.choices import IndicatorSource, InsufficientData, RunStatus
@@ -286,8 +286,9 @@ def evaluation_run(
             query_name=query.name if query else "",
             started_by=actor if getattr(actor, "pk", None) else None,
         )
+        large_aggregation_settings()
         if connection.vendor == "postgresql":
-            _tune_transaction()
+            _commit_without_waiting()
         facts = facts_computed(customers, as_of)
         _results_write(run, _Scorer(version), facts, progress)
         run.status = RunStatus.SUCCEEDED
@@ -297,15 +298,11 @@ def evaluation_run(
     return run
 
 
-def _tune_transaction() -> None:
-    """PostgreSQL, for this transaction only: the grouped sums of 100,000 customers are
-    hashed in memory rather than spilled to disk; compiling the plans (JIT) costs more than
-    it saves on a few scans; and the commit does not wait for the write-ahead log to reach
-    the disk (a crash right after it can lose the run, never corrupt anything: a run is
-    made again by running it)."""
+def _commit_without_waiting() -> None:
+    """PostgreSQL, for this transaction only: the commit does not wait for the write-ahead
+    log to reach the disk (a crash right after it can lose the run, never corrupt anything:
+    a run is made again by running it)."""
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute("SET LOCAL jit = off")
         cursor.execute("SET LOCAL synchronous_commit = off")
 
 

@@ -18,6 +18,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _t
@@ -29,8 +30,9 @@ from kehu.credit.choices import CreditMode, PolicyScope
 from kehu.credit.models import CreditPolicy
 from kehu.customers.models import Customer
 from kehu.customers.services.customers import MAX_HEAD_OFFICE_DEPTH
-from kehu.masterdata.models import CustomerClass
+from kehu.masterdata.models import Currency, CustomerClass
 from kehu.sales.choices import InvoiceStatus
+from kehu.sales.models import SalesInvoice
 
 ZERO = Decimal("0.00")
 # The overdue invoices an explanation lists (the count and the total cover all of them).
@@ -238,80 +240,240 @@ class CreditRefused(ConflictError):
 def credit_unit_id(customer: Customer) -> int:
     """The id of the customer whose limit applies: the customer itself, or — following
     "control through the head office" up the chain — the head office at the top of it (one
-    small query per level)."""
+    small query per level). Each customer read up the chain is locked like the customer
+    itself: the head office is the credit unit that the check must lock, and the branches
+    between them are part of its group (on SQLite the write transaction locks everything)."""
     unit_id, parent_id, seen = customer.pk, customer.parent_id, {customer.pk}
     if not customer.control_via_parent:
         return unit_id
+    sql = "SELECT parent_id, control_via_parent FROM customers_customer WHERE id = %s"
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         while parent_id and len(seen) <= MAX_HEAD_OFFICE_DEPTH and parent_id not in seen:
             seen.add(parent_id)
             unit_id = parent_id
-            cursor.execute(
-                "SELECT parent_id, control_via_parent FROM customers_customer WHERE id = %s",
-                [unit_id],
-            )
+            cursor.execute(sql, [unit_id])
             row = cursor.fetchone()
             parent_id = row[0] if row and row[1] else None
     return unit_id
 
 
-_POLICIES = """
-SELECT p.id, p.scope, p.mode, p.overdue_tolerance_days, p.cash_only, c.code
-FROM {policy} p LEFT JOIN {customer_class} c ON c.id = p.customer_class_id
-WHERE p.scope = %s OR (p.scope = %s AND p.credit_grade_id = %s)
-   OR (p.scope = %s AND c.code IN ({prefixes}))
+# The check's query: the credit unit's fields, its currency, the policy that applies to it,
+# then its group's maintained figures and its posted invoices open and due before the policy's
+# tolerance — the first ``OVERDUE_LISTED`` by due date, each row with the count and the total
+# of all of them (window aggregates, computed before the limit). The policy is that of the
+# unit's class (the nearest class up the tree that has one: a class code starts with the codes
+# of the classes above it, docs/decisions/0001), else that of its credit grade, else the
+# default policy; cash only comes from the grade's policy whatever policy applies. The unit's
+# row joins the rest, so that a unit without policy or overdue invoices still answers one row.
+# ``{group}`` is a list of ids or the recursive query of the group; ``{branches}`` whether the
+# unit alone is asked for but has customers controlled through it; ``{cutoff}`` the date a
+# week of tolerance before ``%s`` in the database's own date arithmetic.
+_CHECK = """
+WITH RECURSIVE {credit_group} pol (id, mode, tolerance) AS (
+    SELECT p.id, p.mode, p.overdue_tolerance_days
+    FROM {policy} p
+    LEFT JOIN {customer_class} pc ON pc.id = p.customer_class_id
+    JOIN {customer} u ON u.id = %s
+    LEFT JOIN {customer_class} uc ON uc.id = u.customer_class_id
+    WHERE p.scope = %s OR (p.scope = %s AND p.credit_grade_id = u.credit_grade_id)
+       OR (p.scope = %s AND pc.code = SUBSTR(uc.code, 1, LENGTH(pc.code)))
+    ORDER BY CASE p.scope WHEN %s THEN 0 WHEN %s THEN 1 ELSE 2 END, LENGTH(pc.code) DESC
+    LIMIT 1
+)
+SELECT u.code, u.credit_limit, u.control_credit_limit, u.control_credit_days,
+       COALESCE(cur.code, base.code, ''), pol.id, pol.mode, pol.tolerance, grade.cash_only,
+       f.receivables, f.open_orders, f.branches,
+       o.number, o.due_date, o.open_amount, o.n, o.total
+FROM {customer} u
+LEFT JOIN {currency} cur ON cur.id = u.currency_id
+LEFT JOIN {currency} base ON base.code = %s
+LEFT JOIN {policy} grade ON grade.scope = %s AND grade.credit_grade_id = u.credit_grade_id
+LEFT JOIN pol ON 1 = 1
+CROSS JOIN (
+    SELECT SUM(receivable_balance) AS receivables, SUM(open_order_amount) AS open_orders,
+           {branches} AS branches
+    FROM {customer} WHERE id IN ({group})
+) f
+LEFT JOIN (
+    SELECT i.number, i.due_date, i.open_amount,
+           COUNT(*) OVER () AS n, SUM(i.open_amount) OVER () AS total
+    FROM {invoice} i
+    WHERE i.customer_id IN ({group})
+      AND i.status = %s AND i.open_amount > 0
+      AND i.due_date < {cutoff}
+    ORDER BY i.due_date, i.number
+    LIMIT %s
+) o ON 1 = 1
+WHERE u.id = %s
+ORDER BY o.due_date, o.number
 """
+# The date the policy's tolerance before a date (no policy: the date).
+_CUTOFF = {
+    "postgresql": "CAST(%s AS date) - COALESCE((SELECT tolerance FROM pol), 0)",
+    "sqlite": "DATE(%s, '-' || COALESCE((SELECT tolerance FROM pol), 0) || ' days')",
+}
+# The unit and every customer controlled through it (the depth bounds a cycle; ``IN``
+# counts each customer once; the first row read from the table, so that both halves have
+# its column types).
+_RECURSIVE = """credit_group (id, depth) AS (
+    SELECT id, 0 FROM customers_customer WHERE id = %s
+    UNION ALL
+    SELECT c.id, g.depth + 1 FROM customers_customer c
+    JOIN credit_group g ON c.parent_id = g.id
+    WHERE c.control_via_parent AND g.depth < %s
+),"""
+_HAS_BRANCHES = """(SELECT COUNT(*) FROM (
+    SELECT 1 FROM customers_customer b WHERE b.parent_id = %s AND b.control_via_parent LIMIT 1
+) x)"""
 
 
-def policy_for(unit: Customer) -> Policy:
-    """The policy of the unit: the policy of its customer class (the nearest class up the
-    tree that has one), else that of its credit grade, else the default policy, else none.
-    Cash only comes from the grade's policy whatever policy applies. One hand-written query
-    (it runs on every check)."""
-    code = unit.customer_class.code
-    prefixes = [code[:n] for n in range(1, len(code) + 1)]
-    sql = _POLICIES.format(
-        policy=CreditPolicy._meta.db_table,
+@dataclass
+class _Found:
+    """What the check's query found for a credit unit."""
+
+    unit: Customer
+    currency: str
+    policy: Policy
+    receivables: Decimal
+    open_orders: Decimal
+    overdue_count: int
+    overdue_total: Decimal
+    overdue: list[dict]
+
+
+def _check_query(
+    unit_id: int, today: datetime.date, *, group: str, group_params: list, branches: str
+) -> list[tuple]:
+    recursive = group == "recursive"
+    sql = _CHECK.format(
+        credit_group=_RECURSIVE if recursive else "",
+        group="SELECT id FROM credit_group" if recursive else group,
+        branches=branches,
+        cutoff=_CUTOFF[connection.vendor],
+        customer=Customer._meta.db_table,
         customer_class=CustomerClass._meta.db_table,
-        prefixes=", ".join(["%s"] * len(prefixes)),
+        currency=Currency._meta.db_table,
+        policy=CreditPolicy._meta.db_table,
+        invoice=SalesInvoice._meta.db_table,
     )
-    params = [PolicyScope.DEFAULT, PolicyScope.GRADE, unit.credit_grade_id, PolicyScope.CLASS]
+    listed = [] if recursive else group_params
+    params = [
+        *(group_params if recursive else []),
+        # the policy
+        unit_id,
+        PolicyScope.DEFAULT,
+        PolicyScope.GRADE,
+        PolicyScope.CLASS,
+        PolicyScope.CLASS,
+        PolicyScope.GRADE,
+        # the unit's row
+        settings.KEHU_BASE_CURRENCY,
+        PolicyScope.GRADE,
+        # the figures and the overdue invoices
+        *([unit_id] if branches != "0" else []),
+        *listed,
+        *listed,
+        InvoiceStatus.POSTED,
+        today,
+        OVERDUE_LISTED,
+        unit_id,
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *prefixes])
-        rows = cursor.fetchall()
-    by_class = sorted(
-        (row for row in rows if row[1] == PolicyScope.CLASS),
-        key=lambda row: len(row[5]),
-        reverse=True,
-    )
-    grade = next((row for row in rows if row[1] == PolicyScope.GRADE), None)
-    default = next((row for row in rows if row[1] == PolicyScope.DEFAULT), None)
-    chosen = (by_class[0] if by_class else None) or grade or default
-    cash_only = bool(grade and grade[4])
-    if chosen is None:
-        return Policy(cash_only=cash_only, mode=CreditMode.BLOCK if cash_only else CreditMode.NONE)
-    return Policy(
-        mode=chosen[2],
-        tolerance_days=chosen[3],
-        cash_only=cash_only,
-        policy_id=chosen[0],
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _found(unit_id: int, today: datetime.date, *, via_head_office: bool) -> _Found:
+    """Everything the check reads about the credit unit ``unit_id`` (locked already: the
+    document's customer, or the head office it is controlled through, ``via_head_office``).
+
+    One query for a unit without branches controlled through it (most customers); for a head
+    office, the lock and one query of its group (on SQLite, the group's customers first,
+    level by level: ``credit_group``). Hand-written SQL: the check
+    runs on every order and invoice, and building the ORM's queries cost more than the
+    database's work (``bench/credit.py``).
+
+    The lock is never part of this query: a statement that waited for a lock would read the
+    rest as it was before the wait (PostgreSQL's snapshot of the statement).
+    """
+    rows = None
+    if not via_head_office:  # the unit alone, unless it turns out to have branches
+        rows = _check_query(
+            unit_id, today, group="%s", group_params=[unit_id], branches=_HAS_BRANCHES
+        )
+    if rows is None or (rows and rows[0][11]):  # the whole group
+        # PostgreSQL walks the parent index in a recursive query for less than a round trip
+        # costs; SQLite builds a Bloom filter of the whole table for each step of one, and
+        # reads the group level by level unless it is very large (``credit_group``).
+        group = None if connection.vendor == "postgresql" else credit_group(unit_id)
+        if group is None:
+            rows = _check_query(
+                unit_id,
+                today,
+                group="recursive",
+                group_params=[unit_id, MAX_HEAD_OFFICE_DEPTH],
+                branches="0",
+            )
+        else:
+            rows = _check_query(
+                unit_id,
+                today,
+                group=", ".join(["%s"] * len(group)),
+                group_params=group,
+                branches="0",
+            )
+    if not rows:
+        raise Customer.DoesNotExist(unit_id)
+    first = rows[0]
+    code, limit, control_limit, control_days, currency = first[:5]
+    policy_id, mode, tolerance, cash_only = first[5:9]
+    read = {
+        "id": unit_id,
+        "code": code,
+        "credit_limit": None if limit is None else _cents(limit),
+        "control_credit_limit": bool(control_limit),
+        "control_credit_days": bool(control_days),
+    }
+    names = [f.attname for f in Customer._meta.concrete_fields if f.attname in read]
+    unit = Customer.from_db(connection.alias, names, [read[name] for name in names])
+    cash_only = bool(cash_only)
+    if policy_id is None:
+        policy = Policy(
+            cash_only=cash_only, mode=CreditMode.BLOCK if cash_only else CreditMode.NONE
+        )
+    else:
+        policy = Policy(
+            mode=mode, tolerance_days=tolerance, cash_only=cash_only, policy_id=policy_id
+        )
+    listed = []
+    for row in rows:
+        number, due, open_amount = row[12:15]
+        if number is None:
+            continue
+        due = due if isinstance(due, datetime.date) else datetime.date.fromisoformat(due)
+        listed.append(
+            {
+                "number": number,
+                "due_date": due.isoformat(),
+                "open": _text(_cents(open_amount)),
+                "days": (today - due).days,
+            }
+        )
+    return _Found(
+        unit=unit,
+        currency=currency,
+        policy=policy,
+        receivables=_cents(first[9]),
+        open_orders=_cents(first[10]),
+        overdue_count=first[15] or 0,
+        overdue_total=_cents(first[16]),
+        overdue=listed,
     )
 
 
 # --- the check ------------------------------------------------------------------------------
-
-
-_UNIT_FIELDS = (
-    "code",
-    "credit_limit",
-    "control_credit_limit",
-    "control_credit_days",
-    "credit_grade",
-    "parent",
-    "control_via_parent",
-    "customer_class__code",
-    "currency__code",
-)
 
 
 def credit_check(
@@ -327,21 +489,13 @@ def credit_check(
 
     Call it inside the transaction that writes the document, after locking the customer.
     """
-    unit = customer
     unit_id = credit_unit_id(customer)
-    if unit_id != customer.pk:
-        # Locked like the customer; only what the check reads (a narrower query to build).
-        unit = (
-            Customer.objects.select_for_update(of=("self",))
-            .select_related("customer_class", "currency")
-            .only(*_UNIT_FIELDS)
-            .get(pk=unit_id)
-        )
-    policy = policy_for(unit)
+    via_head_office = unit_id != customer.pk
     today = today or timezone.localdate()
-    from kehu.sales.services import trading_currency
-
-    currency = trading_currency(unit)
+    found = _found(unit_id, today, via_head_office=via_head_office)
+    # the customer as the caller has it (locked), or the head office with what the check read
+    unit = found.unit if via_head_office else customer
+    policy = found.policy
     check = CreditCheck(
         customer=customer,
         unit=unit,
@@ -350,18 +504,16 @@ def credit_check(
         document_kind=document_kind,
         number=number,
         amount=amount,
-        limit=unit.credit_limit,
+        limit=found.unit.credit_limit,
         receivables=ZERO,
         open_orders=ZERO,
-        currency=currency.code if currency else "",
-        checks_limit=unit.control_credit_limit and unit.credit_limit is not None,
-        checks_overdue=unit.control_credit_days,
+        currency=found.currency,
+        checks_limit=found.unit.control_credit_limit and found.unit.credit_limit is not None,
+        checks_overdue=found.unit.control_credit_days,
         as_of=today,
     )
     if policy.mode == CreditMode.NONE and not policy.cash_only:
         return check
-    cutoff = today - datetime.timedelta(days=policy.tolerance_days)
-    found = _exposure(unit.pk, cutoff, today, branches=unit.pk != customer.pk)
     check.receivables, check.open_orders = found.receivables, found.open_orders
     if check.checks_overdue:
         check.overdue_count = found.overdue_count
@@ -400,111 +552,6 @@ def credit_group(unit_id: int) -> list[int] | None:
             if len(group) > GROUP_LISTED:
                 return None
     return group
-
-
-@dataclass
-class _Exposure:
-    receivables: Decimal
-    open_orders: Decimal
-    overdue_count: int
-    overdue_total: Decimal
-    overdue: list[dict]
-
-
-# The group's maintained figures, then its posted invoices open and due before a date: the
-# first ``OVERDUE_LISTED`` by due date, each row with the count and the total of all of them
-# (window aggregates, computed before the limit). The figures' row joins them, so that a
-# group without overdue invoices still answers one row. ``{group}`` is a list of ids or the
-# recursive query of the group; ``{branches}`` whether the unit alone is asked for but has
-# customers controlled through it.
-_EXPOSURE = """
-{recursive}
-SELECT f.receivables, f.open_orders, o.number, o.due_date, o.open_amount, o.n, o.total,
-       f.branches
-FROM (
-    SELECT SUM(receivable_balance) AS receivables, SUM(open_order_amount) AS open_orders,
-           {branches} AS branches
-    FROM customers_customer WHERE id IN ({group})
-) f
-LEFT JOIN (
-    SELECT i.number, i.due_date, i.open_amount,
-           COUNT(*) OVER () AS n, SUM(i.open_amount) OVER () AS total
-    FROM sales_salesinvoice i
-    WHERE i.customer_id IN ({group})
-      AND i.status = %s AND i.open_amount > 0 AND i.due_date < %s
-    ORDER BY i.due_date, i.number
-    LIMIT %s
-) o ON 1 = 1
-ORDER BY o.due_date, o.number
-"""
-# The unit and every customer controlled through it (the depth bounds a cycle; ``IN``
-# counts each customer once; the first row read from the table, so that both halves have
-# its column types).
-_RECURSIVE = """
-WITH RECURSIVE credit_group (id, depth) AS (
-    SELECT id, 0 FROM customers_customer WHERE id = %s
-    UNION ALL
-    SELECT c.id, g.depth + 1 FROM customers_customer c
-    JOIN credit_group g ON c.parent_id = g.id
-    WHERE c.control_via_parent AND g.depth < %s
-)"""
-
-
-_HAS_BRANCHES = """(SELECT COUNT(*) FROM (
-    SELECT 1 FROM customers_customer b WHERE b.parent_id = %s AND b.control_via_parent LIMIT 1
-) x)"""
-
-
-def _exposure(
-    unit_id: int, cutoff: datetime.date, today: datetime.date, *, branches: bool = False
-) -> _Exposure:
-    """The unit's receivables and open orders (the maintained figures of its group) and its
-    posted invoices open and due before ``cutoff`` (count, open amount, the first
-    ``OVERDUE_LISTED``): one query for a unit without branches controlled through it (most
-    customers); for a head office (``branches``: known to have some), its group's customers
-    first.
-
-    Hand-written SQL: the check runs on every order and invoice, and building the ORM's
-    queries cost more than the database's work (``bench/credit.py``).
-    """
-    tail = [InvoiceStatus.POSTED, cutoff, OVERDUE_LISTED]
-    if not branches:
-        sql = _EXPOSURE.format(recursive="", branches=_HAS_BRANCHES, group="%s")
-        rows = _exposure_rows(sql, [unit_id, unit_id, unit_id, *tail])
-        branches = bool(rows[0][-1])
-    if branches:  # the unit has branches controlled through it: the whole group
-        group = credit_group(unit_id)
-        if group is None:
-            sql = _EXPOSURE.format(
-                recursive=_RECURSIVE, branches="0", group="SELECT id FROM credit_group"
-            )
-            params = [unit_id, MAX_HEAD_OFFICE_DEPTH, *tail]
-        else:
-            marks = ", ".join(["%s"] * len(group))
-            sql = _EXPOSURE.format(recursive="", branches="0", group=marks)
-            params = [*group, *group, *tail]
-        rows = _exposure_rows(sql, params)
-    receivables, open_orders, _number, _due, _open, count, total, _branches = rows[0]
-    listed = []
-    for *_figures, number, due, open_amount, _count, _total, _branches in rows:
-        if number is None:
-            continue
-        due = due if isinstance(due, datetime.date) else datetime.date.fromisoformat(due)
-        listed.append(
-            {
-                "number": number,
-                "due_date": due.isoformat(),
-                "open": _text(_cents(open_amount)),
-                "days": (today - due).days,
-            }
-        )
-    return _Exposure(_cents(receivables), _cents(open_orders), count or 0, _cents(total), listed)
-
-
-def _exposure_rows(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
 
 
 def _cents(value) -> Decimal:

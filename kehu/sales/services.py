@@ -63,11 +63,9 @@ class Allocation:
 def customer_locked(actor, customer_id: int) -> Customer:
     """The customer, locked for the rest of the transaction; one the actor may not see is
     refused exactly like a missing one."""
-    # The class and the currency come along for the credit check (``of``: only the customer's
-    # row is locked, not the master data it refers to).
-    locked = Customer.objects.select_for_update(of=("self",)).select_related(
-        "customer_class", "currency"
-    )
+    # The currency comes along for the document (``of``: only the customer's row is locked,
+    # not the currency's); the credit check reads what else it needs in its own query.
+    locked = Customer.objects.select_for_update(of=("self",)).select_related("currency")
     try:
         customer = locked.get(pk=customer_id)
     except (Customer.DoesNotExist, ValueError, TypeError):

@@ -57,6 +57,8 @@ class Customer(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="customers",
         verbose_name=_("customer class"),
+        # indexed with the credit limit (migration 0009), which serves lookups by class too
+        db_index=False,
     )
     region = models.ForeignKey(
         Region,

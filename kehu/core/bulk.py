@@ -14,6 +14,7 @@ any query.
 """
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, models
@@ -111,10 +112,11 @@ class RowWriter:
         return len(rows)
 
 
-def rows_insert(model, columns: list[str], rows: list[tuple], *, using=None) -> None:
+def rows_insert(model, columns: list[str], rows: Iterable[tuple], *, using=None) -> None:
     """Insert ``rows`` (values in the order of ``columns``) into ``model``'s table in one
-    statement: ``executemany`` on SQLite, one ``COPY`` on PostgreSQL."""
-    if not rows:
+    statement: ``executemany`` on SQLite, one ``COPY`` on PostgreSQL. ``rows`` may be made
+    as they are written (an iterator): a ``COPY`` sends each row to the server as it comes."""
+    if isinstance(rows, list | tuple) and not rows:
         return
     conn = connection if using is None else using
     quote = conn.ops.quote_name
@@ -130,6 +132,9 @@ def rows_insert(model, columns: list[str], rows: list[tuple], *, using=None) -> 
                 for row in rows:
                     copy.write_row(row)
         else:
+            rows = rows if isinstance(rows, list | tuple) else list(rows)
+            if not rows:
+                return
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names from the models
 

@@ -118,9 +118,12 @@ class _Scorer:
         self.no_rating = _("no rating")
         self.rated = _("rated %(rating)s of 5 on %(date)s")
         self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
+        # each title as the start of an entry's JSON tail (``entry_tail`` without the end)
+        self.title_texts = {pk: entry_tail(title)[:-2] for pk, title in self.titles.items()}
         # per dimension: its indicators (manual?, the key of the value, the memo of the
-        # indicator's values, the indicator), their weights, and the memo of the effective
-        # weights by which indicators lack data
+        # indicator's values, the indicator), their weights, the memo of the effective
+        # weights by which indicators lack data, and the memo of the dimension's score and
+        # effective weights by its indicators' scores
         self.plan = [
             (
                 [
@@ -134,10 +137,12 @@ class _Scorer:
                 ],
                 [i.weight for i in by_dimension[dim.pk]],
                 {},
+                {},
             )
             for dim in self.dimensions
         ]
         self.dimension_weights = [dim.weight for dim in self.dimensions]
+        self.dimension_keys = [dim.key for dim in self.dimensions]
         self._total_memo: dict[tuple, tuple] = {}
         self._total_patterns: dict[tuple, tuple] = {}
         self._decimals: dict[int, Decimal] = {}
@@ -154,23 +159,29 @@ class _Scorer:
     def _scored(self, indicator: Indicator, key) -> tuple:
         """(score in hundredths, the JSON text of the entry before its weight, and after it)
         of an indicator's raw value, or of a manual indicator's (rating, rated on)."""
+        pk = indicator.pk
+        if key is not None and indicator.source != IndicatorSource.MANUAL:
+            # the common case, many times a run: "title: raw → score" after the title's JSON
+            # text made once (numbers need no escaping)
+            score = score_of(key, self.points[pk])
+            return (
+                int(score * 100),
+                f"[{pk},{key:f},{score:f},",
+                f'{self.title_texts[pk]}: {key:f} → {score:f}"]',
+            )
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
-            raw, text = None, self.no_rating if manual else self.titles[indicator.pk]
-        elif manual:
+            raw, text = None, self.no_rating if manual else self.titles[pk]
+        else:
             raw = Decimal(key[0])
             text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
-        else:
-            raw, text = key, self.titles[indicator.pk]
-        score = None if raw is None else score_of(raw, self.points[indicator.pk])
+        score = None if raw is None else score_of(raw, self.points[pk])
         if score is None:
             explanation = f"{text} — {self.neutral_text if self.neutral else self.left_out}"
-        elif manual:
-            explanation = f"{text} → {_fmt(score)}"
         else:
-            explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
+            explanation = f"{text} → {_fmt(score)}"
         hundredths = None if score is None else int(score * 100)
-        return hundredths, entry_head(indicator.pk, raw, score), entry_tail(explanation)
+        return hundredths, entry_head(pk, raw, score), entry_tail(explanation)
 
     def _pattern(self, weights: list, patterns: dict, missing: tuple) -> tuple:
         """By which scores are missing (``patterns``, a memo): the counted weight and the
@@ -196,7 +207,7 @@ class _Scorer:
             )
         return known
 
-    def _average(self, weights: list, patterns: dict, scores: list) -> tuple:
+    def _average(self, weights: list, patterns: dict, scores) -> tuple:
         """``weighted_average`` of ``scores`` (in hundredths; None: insufficient data) with
         ``weights``, in hundredths (None when nothing counts), and the effective weights as
         JSON text. Whole numbers, rounded half up once: scores and weights have two decimals,
@@ -227,9 +238,9 @@ class _Scorer:
     def score(self, facts: Facts) -> tuple[dict, str]:
         """Dimension scores, total and grade; and the JSON text of the indicator results
         (``kehu.evaluation.results``)."""
-        parts, dims = [], []
+        parts, dims, decimals = [], [], []
         computed, ratings = facts.values, facts.ratings
-        for items, weights, patterns in self.plan:
+        for items, weights, patterns, averages in self.plan:
             scored = []
             for manual, name, indicator_memo, indicator in items:
                 if manual:
@@ -241,21 +252,25 @@ class _Scorer:
                 if found is None:
                     found = indicator_memo[key] = self._scored(indicator, key)
                 scored.append(found)
-            value, shares = self._average(weights, patterns, [item[0] for item in scored])
+            scores = tuple([item[0] for item in scored])
+            average = averages.get(scores)
+            if average is None:
+                value, shares = self._average(weights, patterns, scores)
+                average = averages[scores] = (value, self._decimal(value), shares)
+            value, decimal, shares = average
             parts += [
                 head + share + tail
                 for (_score, head, tail), share in zip(scored, shares, strict=True)
             ]
             dims.append(value)
+            decimals.append(decimal)
         key = tuple(dims)
         total = self._total_memo.get(key)
         if total is None:
-            value, _shares = self._average(self.dimension_weights, self._total_patterns, dims)
+            value, _shares = self._average(self.dimension_weights, self._total_patterns, key)
             value = self._decimal(value)
             total = self._total_memo[key] = (value, grade_of(value, self.bands))
-        values = {
-            dim.key: self._decimal(value) for dim, value in zip(self.dimensions, dims, strict=True)
-        }
+        values = dict(zip(self.dimension_keys, decimals, strict=True))
         values["total"], values["grade"] = total
         return values, "[" + ",".join(parts) + "]"
 
@@ -308,7 +323,9 @@ def _commit_without_waiting() -> None:
 
 def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:
     """Every customer's result with its indicators (one JSON column), in bulk
-    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers)."""
+    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers). The rows are
+    made as they are written: on PostgreSQL the server reads a chunk's ``COPY`` data while
+    the next rows are scored."""
     sales = {pk: f.sales_12m for pk, f in facts.items()}
     abc = abc_classes(sales)
     rfm = rfm_scores(
@@ -316,12 +333,12 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
         {pk: f.invoices_12m for pk, f in facts.items()},
         sales,
     )
-    run_id, total, batch = run.pk, len(facts), []
-    for done, (pk, fact) in enumerate(facts.items(), start=1):
-        values, indicators = scorer.score(fact)
-        r, f, m, segment = rfm[pk]
-        batch.append(
-            (
+    run_id, score = run.pk, scorer.score
+
+    def rows(chunk):
+        for pk, fact in chunk:
+            values, indicators = score(fact)
+            yield (
                 run_id,
                 pk,
                 values["activity"],
@@ -330,17 +347,14 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
                 values["relations"],
                 values["total"],
                 values["grade"],
-                round_raw(sales[pk]),
+                round_raw(fact.sales_12m),
                 abc[pk],
-                r,
-                f,
-                m,
-                segment,
+                *rfm[pk],
                 indicators,
             )
-        )
-        if done % CHUNK == 0 or done == total:
-            rows_insert(CustomerEvaluation, RESULT_COLUMNS, batch)
-            batch = []
-            if progress is not None:
-                progress(done, total)
+
+    items, total = list(facts.items()), len(facts)
+    for start in range(0, total, CHUNK):
+        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows(items[start : start + CHUNK]))
+        if progress is not None:
+            progress(min(start + CHUNK, total), total)

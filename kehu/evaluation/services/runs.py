@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.core.bulk import large_aggregation_settings, rows_insert
+from kehu.core.bulk import collector_paused, large_aggregation_settings, rows_insert
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import customers_visible_to
 from kehu.evaluation.choices import IndicatorSource, InsufficientData, RunStatus
@@ -304,8 +304,9 @@ def evaluation_run(
         large_aggregation_settings()
         if connection.vendor == "postgresql":
             _commit_without_waiting()
-        facts = facts_computed(customers, as_of)
-        _results_write(run, _Scorer(version), facts, progress)
+        with collector_paused():
+            facts = facts_computed(customers, as_of)
+            _results_write(run, _Scorer(version), facts, progress)
         run.status = RunStatus.SUCCEEDED
         run.customer_count = len(facts)
         run.finished_at = timezone.now()

@@ -4,7 +4,9 @@ The raw values come from a handful of grouped queries (``indicators.facts_comput
 scores, dimension scores, totals, grades, ABC classes and RFM segments are computed in Python
 over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
 bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer (its indicators in
-one JSON column). No query runs per customer.
+one JSON column, kept as text: decisions 0010 and 0011), each row scored as it is copied. No
+query runs per customer. Python's cyclic garbage collector is paused meanwhile
+(``collector_paused``): the run's many small objects have no cycles to find.
 """
 
 import datetime
@@ -43,6 +45,7 @@ from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
+SCORED_TOGETHER = 500  # customers scored together (``_Scorer.scores``)
 NEUTRAL_HUNDREDTHS = int(NEUTRAL * 100)
 # a customer's result: its figures (also the API's), and the columns its row is written with
 RESULT_FIGURES = (
@@ -98,9 +101,10 @@ class _Scorer:
     Many customers share raw values (a count of days, 100 % paid on time, no data): each
     indicator's score and the JSON text of its entry (``kehu.evaluation.results``) are made
     once per distinct raw value, a dimension's effective weights once per pattern of missing
-    data, each total and grade once per distinct tuple of dimension scores (memos of this
-    run). What is left per customer is a few dictionary look-ups, weighted averages in whole
-    hundredths and the joining of its entries' texts.
+    data, its score once per distinct tuple of its indicators' scores, each total and grade
+    once per distinct tuple of dimension scores (memos of this run). What is left per
+    customer is a few dictionary look-ups and the joining of its entries' texts, made for a
+    few hundred customers at a time, an indicator or a dimension at a time (``scores``).
     """
 
     def __init__(self, version: ScorecardVersion):
@@ -235,44 +239,79 @@ class _Scorer:
         value, rest = divmod(weighted, counted)
         return (value + 1 if 2 * rest >= counted else value), shares
 
-    def score(self, facts: Facts) -> tuple[dict, str]:
-        """Dimension scores, total and grade; and the JSON text of the indicator results
-        (``kehu.evaluation.results``)."""
-        parts, dims, decimals = [], [], []
-        computed, ratings = facts.values, facts.ratings
-        for items, weights, patterns, averages in self.plan:
-            scored = []
-            for manual, name, indicator_memo, indicator in items:
-                if manual:
-                    rating = ratings.get(name) if ratings else None
-                    key = None if rating is None else (rating[0], rating[2])
-                else:
-                    key = computed.get(name)
-                found = indicator_memo.get(key)
-                if found is None:
-                    found = indicator_memo[key] = self._scored(indicator, key)
-                scored.append(found)
-            scores = tuple([item[0] for item in scored])
-            average = averages.get(scores)
-            if average is None:
-                value, shares = self._average(weights, patterns, scores)
-                average = averages[scores] = (value, self._decimal(value), shares)
-            value, decimal, shares = average
-            parts += [
-                head + share + tail
-                for (_score, head, tail), share in zip(scored, shares, strict=True)
+    def _column(self, manual: bool, name: str, memo: dict, indicator, facts: list) -> list:
+        """The scored entries (``_scored``) of one indicator for each of ``facts``."""
+        if manual:
+            keys = [
+                None
+                if (rating := f.ratings.get(name) if f.ratings else None) is None
+                # (rating, rated on)
+                else (rating[0], rating[2])
+                for f in facts
             ]
-            dims.append(value)
-            decimals.append(decimal)
-        key = tuple(dims)
-        total = self._total_memo.get(key)
-        if total is None:
-            value, _shares = self._average(self.dimension_weights, self._total_patterns, key)
-            value = self._decimal(value)
-            total = self._total_memo[key] = (value, grade_of(value, self.bands))
-        values = dict(zip(self.dimension_keys, decimals, strict=True))
-        values["total"], values["grade"] = total
-        return values, "[" + ",".join(parts) + "]"
+        else:
+            keys = [f.values.get(name) for f in facts]
+        get = memo.get
+        column = [get(key) for key in keys]
+        if None in column:
+            for index, found in enumerate(column):
+                if found is None:
+                    key = keys[index]
+                    found = get(key)
+                    if found is None:
+                        found = memo[key] = self._scored(indicator, key)
+                    column[index] = found
+        return column
+
+    def scores(self, facts: list[Facts]) -> list[tuple]:
+        """For each of ``facts``: its dimension scores (in the version's order), total, grade
+        and the JSON text of its indicator results (``kehu.evaluation.results``). Indicator by
+        indicator and dimension by dimension over all of them (a list comprehension each)
+        rather than customer by customer: the same numbers, with less Python per customer."""
+        entries, dimension_values, dimension_decimals = [], [], []
+        for items, weights, patterns, averages in self.plan:
+            columns = [self._column(*item, facts) for item in items]
+            # each customer's scores in this dimension (a dimension has indicators)
+            keys = list(zip(*[[found[0] for found in column] for column in columns], strict=True))
+            get = averages.get
+            found_averages = [get(key) for key in keys]
+            for index, average in enumerate(found_averages):
+                if average is None:
+                    key = keys[index]
+                    average = get(key)
+                    if average is None:
+                        value, shares = self._average(weights, patterns, key)
+                        average = averages[key] = (value, self._decimal(value), shares)
+                    found_averages[index] = average
+            dimension_values.append([average[0] for average in found_averages])
+            dimension_decimals.append([average[1] for average in found_averages])
+            for position, column in enumerate(columns):
+                entries.append(
+                    [
+                        head + average[2][position] + tail
+                        for (_score, head, tail), average in zip(
+                            column, found_averages, strict=True
+                        )
+                    ]
+                )
+        totals = []
+        memo = self._total_memo
+        for key in zip(*dimension_values, strict=True):
+            total = memo.get(key)
+            if total is None:
+                value, _shares = self._average(self.dimension_weights, self._total_patterns, key)
+                value = self._decimal(value)
+                total = memo[key] = (value, grade_of(value, self.bands))
+            totals.append(total)
+        return [
+            (dimensions, total, grade, "[" + ",".join(texts) + "]")
+            for dimensions, (total, grade), texts in zip(
+                zip(*dimension_decimals, strict=True),
+                totals,
+                zip(*entries, strict=True),
+                strict=True,
+            )
+        ]
 
 
 def evaluation_run(
@@ -334,25 +373,29 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
         {pk: f.invoices_12m for pk, f in facts.items()},
         sales,
     )
-    run_id, score = run.pk, scorer.score
+    run_id = run.pk
+    # the dimensions' columns in the version's order
+    order = [scorer.dimension_keys.index(name) for name in DIMENSION_FIELDS]
 
     def rows(chunk):
-        for pk, fact in chunk:
-            values, indicators = score(fact)
-            yield (
-                run_id,
-                pk,
-                values["activity"],
-                values["capability"],
-                values["reputation"],
-                values["relations"],
-                values["total"],
-                values["grade"],
-                round_raw(fact.sales_12m),
-                abc[pk],
-                *rfm[pk],
-                indicators,
-            )
+        # scored a few hundred customers at a time, so that the COPY keeps receiving rows
+        for start in range(0, len(chunk), SCORED_TOGETHER):
+            part = chunk[start : start + SCORED_TOGETHER]
+            scored = scorer.scores([fact for _pk, fact in part])
+            for (pk, fact), (dimensions, total, grade, indicators) in zip(
+                part, scored, strict=True
+            ):
+                yield (
+                    run_id,
+                    pk,
+                    *[dimensions[index] for index in order],
+                    total,
+                    grade,
+                    round_raw(fact.sales_12m),
+                    abc[pk],
+                    *rfm[pk],
+                    indicators,
+                )
 
     items, total = list(facts.items()), len(facts)
     for start in range(0, total, CHUNK):

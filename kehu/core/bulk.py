@@ -14,6 +14,9 @@ any query.
 """
 
 import datetime
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import connection, models
@@ -111,10 +114,11 @@ class RowWriter:
         return len(rows)
 
 
-def rows_insert(model, columns: list[str], rows: list[tuple], *, using=None) -> None:
+def rows_insert(model, columns: list[str], rows: Iterable[tuple], *, using=None) -> None:
     """Insert ``rows`` (values in the order of ``columns``) into ``model``'s table in one
-    statement: ``executemany`` on SQLite, one ``COPY`` on PostgreSQL."""
-    if not rows:
+    statement: ``executemany`` on SQLite, one ``COPY`` on PostgreSQL. ``rows`` may be made
+    as they are written (an iterator): a ``COPY`` sends each row to the server as it comes."""
+    if isinstance(rows, list | tuple) and not rows:
         return
     conn = connection if using is None else using
     quote = conn.ops.quote_name
@@ -130,6 +134,9 @@ def rows_insert(model, columns: list[str], rows: list[tuple], *, using=None) -> 
                 for row in rows:
                     copy.write_row(row)
         else:
+            rows = rows if isinstance(rows, list | tuple) else list(rows)
+            if not rows:
+                return
             marks = ", ".join(["%s"] * len(columns))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 - names from the models
 
@@ -144,3 +151,22 @@ def large_aggregation_settings() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the block runs (as it was, after).
+
+    For computations that keep hundreds of thousands of small objects without reference
+    cycles (an evaluation run's raw values, memos and rows): the collector would scan them
+    again and again as they pile up — about a tenth of an evaluation run's CPU at 20,000
+    customers — and find nothing to free. Memory is still freed by reference counting; any
+    cycle made meanwhile is collected later. Process-wide while it lasts (other threads
+    too), so only around such a computation."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

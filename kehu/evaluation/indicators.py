@@ -268,6 +268,17 @@ _NO_INVOICE = dict.fromkeys(
     )
 )
 _NO_SETTLEMENT = (ZERO,) * 6
+# The keys of a customer's raw values, as plain strings (looked up once per customer each).
+_CAPITAL = ComputedKey.CAPITAL.value
+_YEARS = ComputedKey.YEARS_IN_BUSINESS.value
+_RECENCY = ComputedKey.RECENCY_DAYS.value
+_INVOICES_12M = ComputedKey.INVOICES_12M.value
+_GROWTH = ComputedKey.SALES_GROWTH.value
+_ON_TIME = ComputedKey.PAID_ON_TIME.value
+_OVERDUE_DAYS = ComputedKey.DAYS_OVERDUE.value
+_OVERDUE_SHARE = ComputedKey.OVERDUE_SHARE.value
+_DOUBTFUL_SHARE = ComputedKey.DOUBTFUL_SHARE.value
+_CREDIT_USE = ComputedKey.CREDIT_USE.value
 
 
 class _Whole(dict):
@@ -290,18 +301,22 @@ def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts
         "pk", "registered_capital", "annual_revenue", "founded_on", "credit_limit"
     )
     whole = _Whole()
+    zero_raw = whole[0]
+    quantize = Decimal.quantize  # ``_raw`` without a call of its own: once per raw value
     facts: dict[int, Facts] = {}
     for pk, capital, revenue, founded_on, credit_limit in archive.iterator(chunk_size=5000):
         inv = invoices.get(pk)
         years = _completed_years(founded_on, as_of)
+        if capital is None:
+            capital = revenue
         values = {
-            ComputedKey.CAPITAL: round_raw(capital if capital is not None else revenue),
-            ComputedKey.YEARS_IN_BUSINESS: None if years is None else whole[years],
+            _CAPITAL: None if capital is None else quantize(capital, RAW_PLACES, ROUND_HALF_UP),
+            _YEARS: None if years is None else whole[years],
         }
         fact = Facts(values=values, ratings=ratings.get(pk, {}))
         if inv is None:
             values.update(_NO_INVOICE)
-            values[ComputedKey.INVOICES_12M] = whole[0]
+            values[_INVOICES_12M] = zero_raw
             balance = -(receipts.get(pk) or ZERO)
         else:
             last_on, count, sales_12m, sales_prev, invoiced, due_amount, due_days, doubtful = inv
@@ -312,30 +327,38 @@ def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts
             fact.invoices_12m = count
             fact.sales_12m = sales_12m
             open_amount = invoiced - settled
-            values[ComputedKey.RECENCY_DAYS] = whole[(as_of - last_on).days]
-            values[ComputedKey.INVOICES_12M] = whole[count]
-            values[ComputedKey.SALES_GROWTH] = (
-                None if not sales_prev else _raw((sales_12m - sales_prev) * HUNDRED / sales_prev)
+            values[_RECENCY] = whole[(as_of - last_on).days]
+            values[_INVOICES_12M] = whole[count]
+            values[_GROWTH] = (
+                quantize((sales_12m - sales_prev) * HUNDRED / sales_prev, RAW_PLACES, ROUND_HALF_UP)
+                if sales_prev
+                else None
             )
             if due_amount:
-                values[ComputedKey.PAID_ON_TIME] = _raw(on_time * HUNDRED / due_amount)
-                values[ComputedKey.DAYS_OVERDUE] = _raw(
-                    (late_days + due_days - now_days) / due_amount
+                values[_ON_TIME] = quantize(
+                    on_time * HUNDRED / due_amount, RAW_PLACES, ROUND_HALF_UP
+                )
+                values[_OVERDUE_DAYS] = quantize(
+                    (late_days + due_days - now_days) / due_amount, RAW_PLACES, ROUND_HALF_UP
                 )
             else:
-                values[ComputedKey.PAID_ON_TIME] = values[ComputedKey.DAYS_OVERDUE] = None
+                values[_ON_TIME] = values[_OVERDUE_DAYS] = None
             if open_amount > 0:
-                values[ComputedKey.OVERDUE_SHARE] = _raw(
-                    (due_amount - settled_due) * HUNDRED / open_amount
+                values[_OVERDUE_SHARE] = quantize(
+                    (due_amount - settled_due) * HUNDRED / open_amount, RAW_PLACES, ROUND_HALF_UP
                 )
-                values[ComputedKey.DOUBTFUL_SHARE] = _raw(
-                    (doubtful - settled_doubtful) * HUNDRED / open_amount
+                values[_DOUBTFUL_SHARE] = quantize(
+                    (doubtful - settled_doubtful) * HUNDRED / open_amount,
+                    RAW_PLACES,
+                    ROUND_HALF_UP,
                 )
             else:
-                values[ComputedKey.OVERDUE_SHARE] = values[ComputedKey.DOUBTFUL_SHARE] = _ZERO_RAW
+                values[_OVERDUE_SHARE] = values[_DOUBTFUL_SHARE] = _ZERO_RAW
             balance = invoiced - (receipts.get(pk) or ZERO)
-        values[ComputedKey.CREDIT_USE] = (
-            _raw(max(balance, ZERO) * HUNDRED / credit_limit) if credit_limit else None
+        values[_CREDIT_USE] = (
+            quantize(max(balance, ZERO) * HUNDRED / credit_limit, RAW_PLACES, ROUND_HALF_UP)
+            if credit_limit
+            else None
         )
         facts[pk] = fact
     sales_percentiles(facts)

@@ -26,7 +26,7 @@ from kehu.evaluation.choices import (
     RfmSegment,
     RunStatus,
 )
-from kehu.evaluation.results import ExactDecoder
+from kehu.evaluation.results import ExactDecoder, ResultsJSONField
 from kehu.masterdata.models import CreditGrade
 
 WEIGHT = {"max_digits": 5, "decimal_places": 2}
@@ -364,8 +364,9 @@ class CustomerEvaluation(models.Model):
     rfm_segment = models.CharField(_("RFM segment"), max_length=20, choices=RfmSegment.choices)
     # Every indicator's raw value, score, effective weight and explanation, in the
     # scorecard's order (``kehu.evaluation.results``; read through
-    # ``selectors.indicator_results``): one column rather than ~17 rows per customer.
-    indicators = models.JSONField(
+    # ``selectors.indicator_results``): one column rather than ~17 rows per customer, kept as
+    # the JSON text the run wrote (decision 0011).
+    indicators = ResultsJSONField(
         _("indicator results"), default=list, decoder=ExactDecoder, editable=False
     )
 

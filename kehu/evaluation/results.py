@@ -9,12 +9,15 @@ of the column, written ~17 times per customer.
 
 A run writes the JSON text itself (``entry_head`` / ``entry_tail`` around the weight, built
 once per distinct value); the readers get ``IndicatorResultRow`` objects, whose attributes are
-those the explanation table and the API read.
+those the explanation table and the API read. The column keeps that text as written
+(``ResultsJSONField``: ``json`` on PostgreSQL rather than ``jsonb``; decision 0011).
 """
 
 import json
 from dataclasses import dataclass
 from decimal import Decimal
+
+from django.db import models
 
 
 class ExactDecoder(json.JSONDecoder):
@@ -23,6 +26,26 @@ class ExactDecoder(json.JSONDecoder):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("parse_float", Decimal)
         super().__init__(*args, **kwargs)
+
+
+class ResultsJSONField(models.JSONField):
+    """A JSON column kept as the text written, checked to be JSON but not taken apart: ``json``
+    on PostgreSQL (``jsonb`` would parse every entry into its binary form at each write, the
+    largest part of writing a run's results), and on SQLite the ``JSONField``'s own checked
+    text. It is written and read whole only: no lookups into it (PostgreSQL's ``json`` has no
+    containment or key operators of its own). Read as text on PostgreSQL, so that
+    ``from_db_value`` parses it with the field's decoder (psycopg would parse ``json`` with
+    floats)."""
+
+    def db_type(self, connection):
+        if connection.vendor == "postgresql":
+            return "json"
+        return super().db_type(connection)
+
+    def select_format(self, compiler, sql, params):
+        if compiler.connection.vendor == "postgresql":
+            return f"({sql})::text", params
+        return super().select_format(compiler, sql, params)
 
 
 def number_text(value: Decimal | int | None) -> str:

@@ -4,7 +4,9 @@ The raw values come from a handful of grouped queries (``indicators.facts_comput
 scores, dimension scores, totals, grades, ABC classes and RFM segments are computed in Python
 over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
 bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer (its indicators in
-one JSON column). No query runs per customer.
+one JSON column, kept as text: decisions 0010 and 0011), each row scored as it is copied. No
+query runs per customer. Python's cyclic garbage collector is paused meanwhile
+(``collector_paused``): the run's many small objects have no cycles to find.
 """
 
 import datetime
@@ -17,7 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.core.bulk import large_aggregation_settings, rows_insert
+from kehu.core.bulk import collector_paused, large_aggregation_settings, rows_insert
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import customers_visible_to
 from kehu.evaluation.choices import IndicatorSource, InsufficientData, RunStatus
@@ -43,6 +45,7 @@ from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
+SCORED_TOGETHER = 500  # customers scored together (``_Scorer.scores``)
 NEUTRAL_HUNDREDTHS = int(NEUTRAL * 100)
 # a customer's result: its figures (also the API's), and the columns its row is written with
 RESULT_FIGURES = (
@@ -98,9 +101,10 @@ class _Scorer:
     Many customers share raw values (a count of days, 100 % paid on time, no data): each
     indicator's score and the JSON text of its entry (``kehu.evaluation.results``) are made
     once per distinct raw value, a dimension's effective weights once per pattern of missing
-    data, each total and grade once per distinct tuple of dimension scores (memos of this
-    run). What is left per customer is a few dictionary look-ups, weighted averages in whole
-    hundredths and the joining of its entries' texts.
+    data, its score once per distinct tuple of its indicators' scores, each total and grade
+    once per distinct tuple of dimension scores (memos of this run). What is left per
+    customer is a few dictionary look-ups and the joining of its entries' texts, made for a
+    few hundred customers at a time, an indicator or a dimension at a time (``scores``).
     """
 
     def __init__(self, version: ScorecardVersion):
@@ -118,9 +122,12 @@ class _Scorer:
         self.no_rating = _("no rating")
         self.rated = _("rated %(rating)s of 5 on %(date)s")
         self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
+        # each title as the start of an entry's JSON tail (``entry_tail`` without the end)
+        self.title_texts = {pk: entry_tail(title)[:-2] for pk, title in self.titles.items()}
         # per dimension: its indicators (manual?, the key of the value, the memo of the
-        # indicator's values, the indicator), their weights, and the memo of the effective
-        # weights by which indicators lack data
+        # indicator's values, the indicator), their weights, the memo of the effective
+        # weights by which indicators lack data, and the memo of the dimension's score and
+        # effective weights by its indicators' scores
         self.plan = [
             (
                 [
@@ -134,10 +141,12 @@ class _Scorer:
                 ],
                 [i.weight for i in by_dimension[dim.pk]],
                 {},
+                {},
             )
             for dim in self.dimensions
         ]
         self.dimension_weights = [dim.weight for dim in self.dimensions]
+        self.dimension_keys = [dim.key for dim in self.dimensions]
         self._total_memo: dict[tuple, tuple] = {}
         self._total_patterns: dict[tuple, tuple] = {}
         self._decimals: dict[int, Decimal] = {}
@@ -154,23 +163,29 @@ class _Scorer:
     def _scored(self, indicator: Indicator, key) -> tuple:
         """(score in hundredths, the JSON text of the entry before its weight, and after it)
         of an indicator's raw value, or of a manual indicator's (rating, rated on)."""
+        pk = indicator.pk
+        if key is not None and indicator.source != IndicatorSource.MANUAL:
+            # the common case, many times a run: "title: raw → score" after the title's JSON
+            # text made once (numbers need no escaping)
+            score = score_of(key, self.points[pk])
+            return (
+                int(score * 100),
+                f"[{pk},{key:f},{score:f},",
+                f'{self.title_texts[pk]}: {key:f} → {score:f}"]',
+            )
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
-            raw, text = None, self.no_rating if manual else self.titles[indicator.pk]
-        elif manual:
+            raw, text = None, self.no_rating if manual else self.titles[pk]
+        else:
             raw = Decimal(key[0])
             text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
-        else:
-            raw, text = key, self.titles[indicator.pk]
-        score = None if raw is None else score_of(raw, self.points[indicator.pk])
+        score = None if raw is None else score_of(raw, self.points[pk])
         if score is None:
             explanation = f"{text} — {self.neutral_text if self.neutral else self.left_out}"
-        elif manual:
-            explanation = f"{text} → {_fmt(score)}"
         else:
-            explanation = f"{text}: {_fmt(raw)} → {_fmt(score)}"
+            explanation = f"{text} → {_fmt(score)}"
         hundredths = None if score is None else int(score * 100)
-        return hundredths, entry_head(indicator.pk, raw, score), entry_tail(explanation)
+        return hundredths, entry_head(pk, raw, score), entry_tail(explanation)
 
     def _pattern(self, weights: list, patterns: dict, missing: tuple) -> tuple:
         """By which scores are missing (``patterns``, a memo): the counted weight and the
@@ -196,7 +211,7 @@ class _Scorer:
             )
         return known
 
-    def _average(self, weights: list, patterns: dict, scores: list) -> tuple:
+    def _average(self, weights: list, patterns: dict, scores) -> tuple:
         """``weighted_average`` of ``scores`` (in hundredths; None: insufficient data) with
         ``weights``, in hundredths (None when nothing counts), and the effective weights as
         JSON text. Whole numbers, rounded half up once: scores and weights have two decimals,
@@ -224,40 +239,79 @@ class _Scorer:
         value, rest = divmod(weighted, counted)
         return (value + 1 if 2 * rest >= counted else value), shares
 
-    def score(self, facts: Facts) -> tuple[dict, str]:
-        """Dimension scores, total and grade; and the JSON text of the indicator results
-        (``kehu.evaluation.results``)."""
-        parts, dims = [], []
-        computed, ratings = facts.values, facts.ratings
-        for items, weights, patterns in self.plan:
-            scored = []
-            for manual, name, indicator_memo, indicator in items:
-                if manual:
-                    rating = ratings.get(name) if ratings else None
-                    key = None if rating is None else (rating[0], rating[2])
-                else:
-                    key = computed.get(name)
-                found = indicator_memo.get(key)
-                if found is None:
-                    found = indicator_memo[key] = self._scored(indicator, key)
-                scored.append(found)
-            value, shares = self._average(weights, patterns, [item[0] for item in scored])
-            parts += [
-                head + share + tail
-                for (_score, head, tail), share in zip(scored, shares, strict=True)
+    def _column(self, manual: bool, name: str, memo: dict, indicator, facts: list) -> list:
+        """The scored entries (``_scored``) of one indicator for each of ``facts``."""
+        if manual:
+            keys = [
+                None
+                if (rating := f.ratings.get(name) if f.ratings else None) is None
+                # (rating, rated on)
+                else (rating[0], rating[2])
+                for f in facts
             ]
-            dims.append(value)
-        key = tuple(dims)
-        total = self._total_memo.get(key)
-        if total is None:
-            value, _shares = self._average(self.dimension_weights, self._total_patterns, dims)
-            value = self._decimal(value)
-            total = self._total_memo[key] = (value, grade_of(value, self.bands))
-        values = {
-            dim.key: self._decimal(value) for dim, value in zip(self.dimensions, dims, strict=True)
-        }
-        values["total"], values["grade"] = total
-        return values, "[" + ",".join(parts) + "]"
+        else:
+            keys = [f.values.get(name) for f in facts]
+        get = memo.get
+        column = [get(key) for key in keys]
+        if None in column:
+            for index, found in enumerate(column):
+                if found is None:
+                    key = keys[index]
+                    found = get(key)
+                    if found is None:
+                        found = memo[key] = self._scored(indicator, key)
+                    column[index] = found
+        return column
+
+    def scores(self, facts: list[Facts]) -> list[tuple]:
+        """For each of ``facts``: its dimension scores (in the version's order), total, grade
+        and the JSON text of its indicator results (``kehu.evaluation.results``). Indicator by
+        indicator and dimension by dimension over all of them (a list comprehension each)
+        rather than customer by customer: the same numbers, with less Python per customer."""
+        entries, dimension_values, dimension_decimals = [], [], []
+        for items, weights, patterns, averages in self.plan:
+            columns = [self._column(*item, facts) for item in items]
+            # each customer's scores in this dimension (a dimension has indicators)
+            keys = list(zip(*[[found[0] for found in column] for column in columns], strict=True))
+            get = averages.get
+            found_averages = [get(key) for key in keys]
+            for index, average in enumerate(found_averages):
+                if average is None:
+                    key = keys[index]
+                    average = get(key)
+                    if average is None:
+                        value, shares = self._average(weights, patterns, key)
+                        average = averages[key] = (value, self._decimal(value), shares)
+                    found_averages[index] = average
+            dimension_values.append([average[0] for average in found_averages])
+            dimension_decimals.append([average[1] for average in found_averages])
+            for position, column in enumerate(columns):
+                entries.append(
+                    [
+                        head + average[2][position] + tail
+                        for (_score, head, tail), average in zip(
+                            column, found_averages, strict=True
+                        )
+                    ]
+                )
+        totals = []
+        memo = self._total_memo
+        for key in zip(*dimension_values, strict=True):
+            total = memo.get(key)
+            if total is None:
+                value, _shares = self._average(self.dimension_weights, self._total_patterns, key)
+                value = self._decimal(value)
+                total = memo[key] = (value, grade_of(value, self.bands))
+            totals.append(total)
+        return [
+            (dimensions, total, grade, "[" + ",".join(texts) + "]")
+            for dimensions, (total, grade), texts in zip(
+                zip(*dimension_decimals, strict=True),
+                totals,
+                zip(*entries, strict=True),
+                strict=True,
+            )
+        ]
 
 
 def evaluation_run(
@@ -289,8 +343,9 @@ def evaluation_run(
         large_aggregation_settings()
         if connection.vendor == "postgresql":
             _commit_without_waiting()
-        facts = facts_computed(customers, as_of)
-        _results_write(run, _Scorer(version), facts, progress)
+        with collector_paused():
+            facts = facts_computed(customers, as_of)
+            _results_write(run, _Scorer(version), facts, progress)
         run.status = RunStatus.SUCCEEDED
         run.customer_count = len(facts)
         run.finished_at = timezone.now()
@@ -308,7 +363,9 @@ def _commit_without_waiting() -> None:
 
 def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:
     """Every customer's result with its indicators (one JSON column), in bulk
-    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers)."""
+    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers). The rows are
+    made as they are written: on PostgreSQL the server reads a chunk's ``COPY`` data while
+    the next rows are scored."""
     sales = {pk: f.sales_12m for pk, f in facts.items()}
     abc = abc_classes(sales)
     rfm = rfm_scores(
@@ -316,31 +373,32 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
         {pk: f.invoices_12m for pk, f in facts.items()},
         sales,
     )
-    run_id, total, batch = run.pk, len(facts), []
-    for done, (pk, fact) in enumerate(facts.items(), start=1):
-        values, indicators = scorer.score(fact)
-        r, f, m, segment = rfm[pk]
-        batch.append(
-            (
-                run_id,
-                pk,
-                values["activity"],
-                values["capability"],
-                values["reputation"],
-                values["relations"],
-                values["total"],
-                values["grade"],
-                round_raw(sales[pk]),
-                abc[pk],
-                r,
-                f,
-                m,
-                segment,
-                indicators,
-            )
-        )
-        if done % CHUNK == 0 or done == total:
-            rows_insert(CustomerEvaluation, RESULT_COLUMNS, batch)
-            batch = []
-            if progress is not None:
-                progress(done, total)
+    run_id = run.pk
+    # the dimensions' columns in the version's order
+    order = [scorer.dimension_keys.index(name) for name in DIMENSION_FIELDS]
+
+    def rows(chunk):
+        # scored a few hundred customers at a time, so that the COPY keeps receiving rows
+        for start in range(0, len(chunk), SCORED_TOGETHER):
+            part = chunk[start : start + SCORED_TOGETHER]
+            scored = scorer.scores([fact for _pk, fact in part])
+            for (pk, fact), (dimensions, total, grade, indicators) in zip(
+                part, scored, strict=True
+            ):
+                yield (
+                    run_id,
+                    pk,
+                    *[dimensions[index] for index in order],
+                    total,
+                    grade,
+                    round_raw(fact.sales_12m),
+                    abc[pk],
+                    *rfm[pk],
+                    indicators,
+                )
+
+    items, total = list(facts.items()), len(facts)
+    for start in range(0, total, CHUNK):
+        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows(items[start : start + CHUNK]))
+        if progress is not None:
+            progress(min(start + CHUNK, total), total)

@@ -3,6 +3,7 @@
 refusals and the rows that depend on them."""
 
 import datetime
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -105,3 +106,24 @@ def test_a_header_below_empty_rows_keeps_the_lines_of_the_sheet(
     assert [(e.sheet, e.line, e.column) for e in report.errors] == [
         ("customers", BAD_LINE + 2, "邮箱")
     ]
+
+
+def test_a_sheet_found_unreadable_midway_refuses_the_whole_file(
+    tmp_path, admin_user, classes, small_slices
+):
+    path = _workbook(tmp_path)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # the customers: a bad tag near the end
+                at = data.rindex(b"</c>", 0, len(data) - 2000)
+                data = data[:at] + b"</x>" + data[at + 4 :]
+            target.writestr(item, data)
+
+    report = import_file(broken, actor=admin_user, skip_errors=True)
+
+    assert [(e.code, e.line) for e in report.errors] == [("unreadable", 0)]
+    assert "客户" in report.errors[0].message
+    assert not report.written and not report.changes and report.rows == 0
+    assert not Customer.objects.exists()

@@ -127,3 +127,19 @@ def test_a_sheet_found_unreadable_midway_refuses_the_whole_file(
     assert "客户" in report.errors[0].message
     assert not report.written and not report.changes and report.rows == 0
     assert not Customer.objects.exists()
+
+
+def test_a_damaged_zip_file_is_refused_with_the_sheet_named(tmp_path, admin_user, classes):
+    path = _workbook(tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    middle = sheet.header_offset + 100 + sheet.compress_size // 2
+    data[middle : middle + 32] = bytes(b ^ 0x5A for b in data[middle : middle + 32])
+    path.write_bytes(bytes(data))
+
+    report = import_file(path, actor=admin_user, skip_errors=True)
+
+    assert [(e.code, e.line) for e in report.errors] == [("unreadable", 0)]
+    assert "客户" in report.errors[0].message
+    assert not report.written and not Customer.objects.exists()

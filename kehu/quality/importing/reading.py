@@ -11,6 +11,7 @@ import codecs
 import csv
 import itertools
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,11 @@ def _workbook(path: Path) -> CalamineWorkbook:
         raise UnreadableFile(_("The file is not a workbook that can be read.")) from exc
 
 
+# What reading a worksheet in slices may meet in a damaged file: calamine's refusal of a
+# slice, or the zip file's (a bad checksum, a broken compressed stream).
+_SLICE_ERRORS = (CalamineError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
 def _streamed_sheet(path: Path, package, name: str, part: str) -> SheetData | None:
     """The sheet read a slice of rows at a time (``worksheets``); None if it must be read
     whole."""
@@ -95,13 +101,16 @@ def _streamed_sheet(path: Path, package, name: str, part: str) -> SheetData | No
         first = next(rows, None)
     except worksheets.NotSliceable:
         return None
-    except (CalamineError, ValueError) as exc:
+    except _SLICE_ERRORS as exc:
         raise UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}) from exc
     if first is None:
         return SheetData(name, [], 1, iter(()), 0)
     header_line, header = first
-    with zipfile.ZipFile(path) as archive:
-        total = worksheets.row_count(archive, part)
+    try:  # the whole part inflated: a damaged zip file is refused before anything is done
+        with zipfile.ZipFile(path) as archive:
+            total = worksheets.row_count(archive, part)
+    except _SLICE_ERRORS as exc:
+        raise UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}) from exc
     return SheetData(name, _header(header), header_line, _checked(rows, name), max(total - 1, 0))
 
 
@@ -109,7 +118,7 @@ def _checked(rows: Iterator[tuple[int, list]], name: str) -> Iterator[tuple[int,
     """A slice calamine cannot read makes the file unreadable, as the whole sheet would."""
     try:
         yield from rows
-    except (CalamineError, ValueError) as exc:
+    except _SLICE_ERRORS as exc:
         raise UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}) from exc
 
 

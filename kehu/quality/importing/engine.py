@@ -297,18 +297,17 @@ def import_file(
         run.total = sum(sheet.total for _spec, sheet, _map in planned)
         run.step = max(1, min(PROGRESS_EVERY, run.total // 100 or 1))
         with audit_context(actor=actor, operation_id=operation_id), transaction.atomic():
-            for spec, sheet, header_map in planned:
-                run.stage = _("Importing “%(sheet)s”…") % {"sheet": sheet.name or spec.name_zh}
-                importer = importer_class(spec.importer)(run, spec, sheet.name, header_map)
-                convert = row_converter(header_map)
-                for line, row in sheet.rows:
-                    run.advance()
-                    values = convert(row)
-                    if values is None:
-                        continue
-                    report.rows += 1
-                    importer.row(line, values)
-                importer.finish()
+            try:
+                _import_rows(planned, run)
+            except UnreadableFile:
+                # A workbook is read as it is imported: a sheet found unreadable midway
+                # refuses the file as one found unreadable at the start (nothing was done).
+                refusals_forget()
+                report.changes.clear()
+                report.errors.clear()
+                report.sheets.clear()
+                report.rows = 0
+                raise
             report.written = not dry_run and (skip_errors or not report.errors)
             if not report.written:
                 if dry_run:
@@ -322,6 +321,22 @@ def import_file(
     if progress is not None:
         progress(run.total, run.total, _("Done"))
     return report
+
+
+def _import_rows(planned: list[tuple], run: ImportRun) -> None:
+    """Every row of the planned sheets, through their importers, in §8's order."""
+    for spec, sheet, header_map in planned:
+        run.stage = _("Importing “%(sheet)s”…") % {"sheet": sheet.name or spec.name_zh}
+        importer = importer_class(spec.importer)(run, spec, sheet.name, header_map)
+        convert = row_converter(header_map)
+        for line, row in sheet.rows:
+            run.advance()
+            values = convert(row)
+            if values is None:
+                continue
+            run.report.rows += 1
+            importer.row(line, values)
+        importer.finish()
 
 
 def _sheet_order(key: str) -> int:

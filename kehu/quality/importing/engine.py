@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
+from kehu.core.collection import collections_relaxed
 from kehu.credit.refusals import refusals_forget
 from kehu.customers.exports import FORMULA_TRIGGERS, header_language
 from kehu.quality.importing import cells
@@ -261,6 +262,7 @@ def _plan(kind: str, sheets: list[SheetData], run: ImportRun) -> list[tuple]:
     return planned
 
 
+@collections_relaxed()
 def import_file(
     path: str | Path,
     *,

@@ -21,10 +21,9 @@ from kehu.core.collection import collections_relaxed
 from kehu.credit.refusals import refusals_forget
 from kehu.customers.exports import FORMULA_TRIGGERS, header_language
 from kehu.quality.importing import cells
+from kehu.quality.importing.children import BatchAddressImporter, BatchChildImporter
 from kehu.quality.importing.customers import CustomerImporter
 from kehu.quality.importing.importers import (
-    AddressImporter,
-    ChildImporter,
     RegionImporter,
     SheetImporter,
     TreeImporter,
@@ -42,8 +41,8 @@ IMPORTERS = {
     "classes": TreeImporter,
     "regions": RegionImporter,
     "customers": CustomerImporter,
-    "contacts": ChildImporter,
-    "addresses": AddressImporter,
+    "contacts": BatchChildImporter,
+    "addresses": BatchAddressImporter,
     "orders": "kehu.sales.importing:OrderImporter",
     "invoices": "kehu.sales.importing:InvoiceImporter",
     "receipts": "kehu.sales.importing:ReceiptImporter",

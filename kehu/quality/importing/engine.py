@@ -2,9 +2,10 @@
 
 One transaction holds the whole import. Every row is checked by the same service code as the
 forms, in the order of SPEC §8's table, so a row can rely on what an earlier sheet creates:
-classes, regions, contacts and addresses through the services one call (one savepoint) each,
-customers in batches (``customers.py``: the services' own builders, bulk writes, a savepoint
-per batch). At the end the transaction is kept only if something may be written: not
+classes and regions through the services one call (one savepoint) each, customers in batches
+(``customers.py``: the services' own builders, bulk writes, a savepoint per batch), and the
+new contacts and addresses in batches too (``children.py``; changed ones through the
+services). At the end the transaction is kept only if something may be written: not
 in a dry run, and — unless ``skip_errors`` — only when no row was refused.
 """
 

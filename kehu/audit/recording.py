@@ -76,10 +76,17 @@ def _fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key and f.name not in ignored]
 
 
+_PLAIN_JSON = frozenset({str, int, bool, type(None)})
+
+
 def _json_safe(field, value):
     """A value as JSON keeps it readably: decimals and dates as text."""
     if value is None or isinstance(value, bool | int | str):
         return value
+    if type(value) is dict and all(
+        type(k) is str and type(v) in _PLAIN_JSON for k, v in value.items()
+    ):
+        return dict(value)  # what the JSON round trip below gives back, without it
     if isinstance(value, decimal.Decimal):
         places = getattr(field, "decimal_places", None)
         try:

@@ -5,7 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from kehu.audit.models import AuditEvent
 from kehu.core.errors import ConflictError
@@ -16,6 +16,7 @@ from kehu.customers.models import (
     DeliveryAddress,
     QualificationDocument,
 )
+from kehu.customers.search import keyword_condition
 from kehu.customers.selectors import customer_list
 from kehu.demo import generator
 from kehu.demo.bulk import bulk_load
@@ -124,3 +125,24 @@ def test_the_demo_command_loads_in_bulk(db):
 
     assert Customer.objects.count() == 12
     assert "12 customers" in out.getvalue()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's search_contacts")
+def test_bulk_load_writes_the_contacts_search_texts_the_triggers_would(db):
+    bulk_load(customers=30, reference_date=REFERENCE_DATE, analyze=False)
+    texts = "t.name || E'\\x1F' || t.phone || E'\\x1F' || t.mobile || E'\\x1F' || t.email"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.code, c.search_contacts, coalesce((SELECT string_agg("  # noqa: S608
+            f"{texts}, E'\\x1F' ORDER BY t.id) FROM customers_contact AS t"
+            " WHERE t.customer_id = c.id), '') FROM customers_customer AS c ORDER BY c.code"
+        )
+        rows = cursor.fetchall()
+    assert len(rows) == 30
+    assert [(code, stored) for code, stored, _expected in rows] == [
+        (code, expected) for code, _stored, expected in rows
+    ]
+    assert sum(1 for _code, stored, _expected in rows if stored) >= 20  # most have contacts
+    contact = Contact.objects.order_by("id").first()
+    found = Customer.objects.filter(keyword_condition(contact.name))
+    assert contact.customer_id in set(found.values_list("pk", flat=True))

@@ -95,3 +95,23 @@ def test_the_bulk_load_indexes_what_the_triggers_would(db):
     assert _triggers() == 6
     assert len(_index()) == 40
     assert _index() == _expected()
+
+
+def test_an_import_of_contacts_indexes_their_customers(tmp_path, admin_user):
+    from tests.quality.test_import import write_xlsx
+
+    class_tree("01")
+    customer(class_code="01", code="C1", name="甲公司")
+    customer(class_code="01", code="C2", name="乙公司")
+    rows = [["客户编码", "姓名", "手机", "主联系人"]]
+    rows += [["C1", "赵一", "13900000001", "是"], ["C2", "钱二", "", ""], ["C1", "孙三", "", ""]]
+    addresses = [["客户编码", "地址"], ["C2", "某路"]]
+    path = write_xlsx(tmp_path, {"联系人": rows, "收货地址": addresses})
+
+    report = import_file(path, actor=admin_user)
+
+    assert report.written and not report.errors
+    assert _triggers() == 6
+    assert _index() == _expected()
+    found = Customer.objects.filter(keyword_condition("孙三"))
+    assert list(found.values_list("code", flat=True)) == ["C1"]

@@ -21,18 +21,22 @@ head office (the chain must be checked for loops), rows whose head office comes 
 file, and any batch the database refuses.
 """
 
+import contextlib
+import datetime
+import json
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone, translation
 
 from kehu.audit.context import recording_is_suspended
 from kehu.audit.models import AuditAction, AuditEvent
 from kehu.audit.recording import (
-    MASK,
     SENSITIVE_FIELDS,
+    _display,
     _fields,
-    _json_safe,
     _related_text,
     updated_changes,
 )
@@ -111,43 +115,78 @@ class CustomerIds:
         self.next = None
 
 
+# How ``CreatedChanges`` shows a field's value (see there).
+_TEXT, _NUMBER, _DECIMAL, _DATE, _RELATED, _OTHER = range(6)
+_MISSING = object()
+
+
+def _field_kind(field) -> tuple[int, object]:
+    """The kind of ``field`` for ``CreatedChanges``, and for a decimal its quantum."""
+    if field.name in SENSITIVE_FIELDS or (field.is_relation and field.related_model is Customer):
+        return _OTHER, None
+    if field.is_relation:
+        return _RELATED, None
+    if isinstance(field, models.CharField | models.TextField):
+        return _TEXT, None
+    if isinstance(field, models.IntegerField | models.BooleanField):
+        return _NUMBER, None
+    if type(field) is models.DecimalField:
+        return _DECIMAL, Decimal(1).scaleb(-field.decimal_places)
+    if type(field) is models.DateField:
+        return _DATE, None
+    return _OTHER, None
+
+
 class CreatedChanges:
     """``created_changes`` of the audit trail for many customers: the same snapshot (every
     non-empty field as ``[None, shown]``), with the fields read once and the texts of the
     master-data rows referred to (their ``str()``, in the site's language) kept for the
     import: they do not change while the customer sheet is read. A head office's text is
-    taken from the row each time (an earlier row of the file may have renamed it)."""
+    taken from the row each time (an earlier row of the file may have renamed it).
+
+    The common values take a short path decided once per field — a text or whole number as
+    it is, a decimal quantized to the field's places, a date in ISO form: what ``_json_safe``
+    makes of them — and anything else (another type, a head office, a secret) the trail's
+    own path."""
 
     def __init__(self):
-        self.plan = [
-            (f.name, f.attname, f, f.name in SENSITIVE_FIELDS, f.is_relation, f.related_model)
-            for f in _fields(Customer)
-        ]
+        self.plan = [(f.name, f.attname, f, *_field_kind(f)) for f in _fields(Customer)]
         self.texts: dict[tuple, str] = {}
 
     def __call__(self, customer: Customer) -> dict:
         """Call inside ``translation.override(settings.LANGUAGE_CODE)``, as the trail does."""
         changes = {}
-        for name, attname, field, sensitive, relation, related in self.plan:
-            value = getattr(customer, attname)
-            if value is None or value == "" or value == {} or value == []:
+        values = customer.__dict__
+        for name, attname, field, kind, quantum in self.plan:
+            value = values.get(attname, _MISSING)
+            if value is _MISSING:
+                value = getattr(customer, attname)
+            if value is None:
                 continue
-            if sensitive:
-                shown = MASK
-            elif not relation:
-                kind = type(value)
-                shown = (
-                    value
-                    if kind is str or kind is int or kind is bool
-                    else _json_safe(field, value)
-                )
-            elif related is Customer:
-                shown = _related_text(field, value, "default", customer)
-            else:
+            kind_of_value = type(value)
+            if kind == _TEXT and kind_of_value is str:
+                if value:
+                    changes[name] = [None, value]
+                continue
+            if kind == _NUMBER and (kind_of_value is int or kind_of_value is bool):
+                changes[name] = [None, value]
+                continue
+            if kind == _DECIMAL and kind_of_value is Decimal and value.is_finite():
+                with contextlib.suppress(InvalidOperation):
+                    changes[name] = [None, str(value.quantize(quantum))]
+                    continue
+            if kind == _DATE and kind_of_value is datetime.date:
+                changes[name] = [None, value.isoformat()]
+                continue
+            if value == "" or value == {} or value == []:
+                continue
+            if kind == _RELATED:
                 shown = self.texts.get((name, value))
                 if shown is None:
                     shown = _related_text(field, value, "default", customer)
                     self.texts[(name, value)] = shown
+            else:
+                shown = _display(field, value, "default", customer)
             changes[name] = [None, shown]
         return changes
 
@@ -175,6 +214,10 @@ class CreateEvents:
         )
         at = value_converter(self.at_field, connection) or (lambda value: value)
         changes = value_converter(self.changes_field, connection)
+        if self.changes_field.encoder is None:
+            # the text the field's own adaptation writes (SQLite), and the jsonb it stands
+            # for (PostgreSQL), without an adapter object per event
+            changes = json.dumps
         rows = []
         for customer, changed in items:
             row = list(template)

@@ -2,9 +2,10 @@
 
 One transaction holds the whole import. Every row is checked by the same service code as the
 forms, in the order of SPEC §8's table, so a row can rely on what an earlier sheet creates:
-classes, regions, contacts and addresses through the services one call (one savepoint) each,
-customers in batches (``customers.py``: the services' own builders, bulk writes, a savepoint
-per batch). At the end the transaction is kept only if something may be written: not
+classes and regions through the services one call (one savepoint) each, customers in batches
+(``customers.py``: the services' own builders, bulk writes, a savepoint per batch), and the
+new contacts and addresses in batches too (``children.py``; changed ones through the
+services). At the end the transaction is kept only if something may be written: not
 in a dry run, and — unless ``skip_errors`` — only when no row was refused.
 """
 
@@ -17,13 +18,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kehu.audit.context import audit_context
+from kehu.core.collection import collections_relaxed
 from kehu.credit.refusals import refusals_forget
 from kehu.customers.exports import FORMULA_TRIGGERS, header_language
 from kehu.quality.importing import cells
+from kehu.quality.importing.children import BatchAddressImporter, BatchChildImporter
 from kehu.quality.importing.customers import CustomerImporter
 from kehu.quality.importing.importers import (
-    AddressImporter,
-    ChildImporter,
     RegionImporter,
     SheetImporter,
     TreeImporter,
@@ -41,8 +42,8 @@ IMPORTERS = {
     "classes": TreeImporter,
     "regions": RegionImporter,
     "customers": CustomerImporter,
-    "contacts": ChildImporter,
-    "addresses": AddressImporter,
+    "contacts": BatchChildImporter,
+    "addresses": BatchAddressImporter,
     "orders": "kehu.sales.importing:OrderImporter",
     "invoices": "kehu.sales.importing:InvoiceImporter",
     "receipts": "kehu.sales.importing:ReceiptImporter",
@@ -261,6 +262,7 @@ def _plan(kind: str, sheets: list[SheetData], run: ImportRun) -> list[tuple]:
     return planned
 
 
+@collections_relaxed()
 def import_file(
     path: str | Path,
     *,

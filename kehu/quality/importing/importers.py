@@ -374,15 +374,10 @@ class ChildImporter(SheetImporter):
         if self.flag in data and data[self.flag] is None:
             data[self.flag] = False
         match = cells.text(data.get(self.match))
-        existing = (
-            self.model.objects.filter(customer=customer, **{self.match: match}).first()
-            if match
-            else None
-        )
+        existing = self._existing(customer, match) if match else None
         try:
             if existing is None:
-                customer_child_create(self.kind, actor=self.actor, customer=customer, data=data)
-                self.run.change(self, line, code, "create", {})
+                self._create(line, code, customer, data)
                 return
             changed = {}
             for key, value in data.items():
@@ -397,14 +392,23 @@ class ChildImporter(SheetImporter):
                     continue
                 changed[key] = [_display(old), _display(value)]
             if changed:
-                customer_child_update(
-                    self.kind, actor=self.actor, row=existing, data={k: data[k] for k in changed}
-                )
-                self.run.change(self, line, code, "update", changed)
+                self._update(line, code, existing, {k: data[k] for k in changed}, changed)
             else:
                 self.run.change(self, line, code, "unchanged", {})
         except (ValidationError, ServiceError) as exc:
             self.refuse(line, code, exc)
+
+    def _existing(self, customer: Customer, match: str):
+        """The customer's child that a row naming ``match`` updates, if any."""
+        return self.model.objects.filter(customer=customer, **{self.match: match}).first()
+
+    def _create(self, line: int, code: str, customer: Customer, data: dict) -> None:
+        customer_child_create(self.kind, actor=self.actor, customer=customer, data=data)
+        self.run.change(self, line, code, "create", {})
+
+    def _update(self, line: int, code: str, existing, data: dict, changed: dict) -> None:
+        customer_child_update(self.kind, actor=self.actor, row=existing, data=data)
+        self.run.change(self, line, code, "update", changed)
 
 
 class AddressImporter(ChildImporter):

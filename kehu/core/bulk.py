@@ -14,9 +14,7 @@ any query.
 """
 
 import datetime
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import connection, models
@@ -151,22 +149,3 @@ def large_aggregation_settings() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute("SET LOCAL jit = off")
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the block runs (as it was, after).
-
-    For computations that keep hundreds of thousands of small objects without reference
-    cycles (an evaluation run's raw values, memos and rows): the collector would scan them
-    again and again as they pile up — about a tenth of an evaluation run's CPU at 20,000
-    customers — and find nothing to free. Memory is still freed by reference counting; any
-    cycle made meanwhile is collected later. Process-wide while it lasts (other threads
-    too), so only around such a computation."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -9,8 +9,12 @@ exists when the job starts (``gc.freeze``: never walked again, and alive anyway)
 the young generation grow larger before a collection; memory is still freed by reference
 counting as usual, and a cycle is collected a little later than it would have been.
 
+``collections_paused`` switches the collector off entirely, for a computation whose many small
+objects make no reference cycles at all (an evaluation run: about a tenth of its CPU, and 12 %
+of its client CPU on PostgreSQL against ``collections_relaxed``).
+
 Process-wide (the collector is): the first of several jobs running at once sets it and the
-last one to finish puts the thresholds back.
+last one to finish puts it back.
 """
 
 import contextlib
@@ -23,6 +27,8 @@ RELAXED_THRESHOLD = (50_000, 20, 100)
 _lock = threading.Lock()
 _active = 0
 _saved: tuple[int, ...] = ()
+_paused = 0
+_was_enabled = True
 
 
 @contextlib.contextmanager
@@ -43,3 +49,22 @@ def collections_relaxed():
             if _active == 0:
                 gc.set_threshold(*_saved)
                 gc.unfreeze()
+
+
+@contextlib.contextmanager
+def collections_paused():
+    """No cyclic garbage collection at all while the block (or the decorated function) runs;
+    memory is still freed by reference counting."""
+    global _paused, _was_enabled
+    with _lock:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()

@@ -5,8 +5,9 @@ scores, dimension scores, totals, grades, ABC classes and RFM segments are compu
 over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
 bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer (its indicators in
 one JSON column, kept as text: decisions 0010 and 0011), each row scored as it is copied. No
-query runs per customer. Python's cyclic garbage collector is paused meanwhile
-(``collector_paused``): the run's many small objects have no cycles to find.
+query runs per customer. Python's cyclic garbage collector is off meanwhile
+(``kehu.core.collection.collections_paused``): the run's many small objects have no cycles
+to find.
 """
 
 import datetime
@@ -19,7 +20,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kehu.core.bulk import collector_paused, large_aggregation_settings, rows_insert
+from kehu.core.bulk import large_aggregation_settings, rows_insert
+from kehu.core.collection import collections_paused
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import customers_visible_to
 from kehu.evaluation.choices import IndicatorSource, InsufficientData, RunStatus
@@ -343,7 +345,7 @@ def evaluation_run(
         large_aggregation_settings()
         if connection.vendor == "postgresql":
             _commit_without_waiting()
-        with collector_paused():
+        with collections_paused():
             facts = facts_computed(customers, as_of)
             _results_write(run, _Scorer(version), facts, progress)
         run.status = RunStatus.SUCCEEDED

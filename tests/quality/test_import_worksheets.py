@@ -3,6 +3,7 @@
 refusals and the rows that depend on them."""
 
 import datetime
+import re
 import zipfile
 
 import pytest
@@ -143,3 +144,60 @@ def test_a_damaged_zip_file_is_refused_with_the_sheet_named(tmp_path, admin_user
     assert [(e.code, e.line) for e in report.errors] == [("unreadable", 0)]
     assert "客户" in report.errors[0].message
     assert not report.written and not Customer.objects.exists()
+
+
+def _with_shared_strings(path):
+    """The workbook as Excel saves it: its texts in the shared-strings table, the cells
+    referring to them by number (openpyxl writes them into the cells)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    table: list[bytes] = []
+
+    def shared(match):
+        table.append(match.group(2))
+        return match.group(1) + b' t="s"><v>' + str(len(table) - 1).encode() + b"</v></c>"
+
+    inline = re.compile(rb'(<c r="[A-Z]+\d+"(?: s="\d+")?) t="inlineStr"><is><t>(.*?)</t></is></c>')
+    for name in [n for n in parts if n.startswith("xl/worksheets/sheet")]:
+        parts[name] = inline.sub(shared, parts[name])
+    items = b"".join(b"<si><t>" + text + b"</t></si>" for text in table)
+    parts["xl/sharedStrings.xml"] = (
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="'
+        + str(len(table)).encode()
+        + b'" uniqueCount="'
+        + str(len(table)).encode()
+        + b'">'
+        + items
+        + b"</sst>"
+    )
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/'
+        b'2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert table  # the texts did move
+    return path
+
+
+@pytest.mark.parametrize("table_limit", [1 << 20, 0], ids=["small table: cut", "large: whole"])
+def test_a_workbook_with_shared_strings_imports_the_same_cut_or_whole(
+    tmp_path, admin_user, classes, small_slices, monkeypatch, table_limit
+):
+    monkeypatch.setattr(worksheets, "SMALL_TABLE_BYTES", table_limit)
+
+    path = _with_shared_strings(_workbook(tmp_path))
+    report = import_file(path, actor=admin_user, skip_errors=True)
+
+    assert (len(small_slices) > 20) == (table_limit > 0)  # cut, or read whole as before
+    assert {(e.sheet, e.line, e.column) for e in report.errors} == {("customers", BAD_LINE, "邮箱")}
+    assert Customer.objects.count() == ROWS - 1
+    assert Customer.objects.get(code="C0007").name == "客户0007有限公司"
+    assert Contact.objects.get(customer__code="C0010").name == "联系人10"

@@ -4,8 +4,9 @@
 locked the document's customer: it locks the customer's **credit unit** (the customer itself,
 or the head office it is controlled through), reads the unit's exposure from the maintained
 figures of the unit and every customer controlled through it, and decides by the policy that
-applies (``policy_for``). Two documents of one credit unit therefore check one after the
-other, each seeing what the other committed: together they cannot exceed the limit.
+applies (chosen in the check's query, ``_CHECK``). Two documents of one credit unit therefore
+check one after the other, each seeing what the other committed: together they cannot exceed
+the limit.
 
 exposure = receivable balance + open order amount (of the whole credit unit) + the new amount,
 where the new amount is what the document adds: a new order's amount, what an order's amount
@@ -268,8 +269,8 @@ def credit_unit_id(customer: Customer) -> int:
 # default policy; cash only comes from the grade's policy whatever policy applies. The unit's
 # row joins the rest, so that a unit without policy or overdue invoices still answers one row.
 # ``{group}`` is a list of ids or the recursive query of the group; ``{branches}`` whether the
-# unit alone is asked for but has customers controlled through it; ``{cutoff}`` the date a
-# week of tolerance before ``%s`` in the database's own date arithmetic.
+# unit alone is asked for but has customers controlled through it; ``{cutoff}`` the date the
+# policy's tolerance (in days) before ``%s``, in the database's own date arithmetic.
 _CHECK = """
 WITH RECURSIVE {credit_group} pol (id, mode, tolerance) AS (
     SELECT p.id, p.mode, p.overdue_tolerance_days
@@ -344,13 +345,15 @@ class _Found:
 
 
 def _check_query(
-    unit_id: int, today: datetime.date, *, group: str, group_params: list, branches: str
+    unit_id: int, today: datetime.date, *, group: list[int] | None, ask_branches: bool = False
 ) -> list[tuple]:
-    recursive = group == "recursive"
+    """The rows of ``_CHECK`` for the unit: its group is ``group`` (ids), or the recursive
+    query of it when None; ``ask_branches``: say whether the unit has branches controlled
+    through it (column 11)."""
     sql = _CHECK.format(
-        credit_group=_RECURSIVE if recursive else "",
-        group="SELECT id FROM credit_group" if recursive else group,
-        branches=branches,
+        credit_group=_RECURSIVE if group is None else "",
+        group="SELECT id FROM credit_group" if group is None else ", ".join(["%s"] * len(group)),
+        branches=_HAS_BRANCHES if ask_branches else "0",
         cutoff=_CUTOFF[connection.vendor],
         customer=Customer._meta.db_table,
         customer_class=CustomerClass._meta.db_table,
@@ -358,9 +361,9 @@ def _check_query(
         policy=CreditPolicy._meta.db_table,
         invoice=SalesInvoice._meta.db_table,
     )
-    listed = [] if recursive else group_params
+    listed = [] if group is None else group
     params = [
-        *(group_params if recursive else []),
+        *([unit_id, MAX_HEAD_OFFICE_DEPTH] if group is None else []),
         # the policy
         unit_id,
         PolicyScope.DEFAULT,
@@ -372,7 +375,7 @@ def _check_query(
         settings.KEHU_BASE_CURRENCY,
         PolicyScope.GRADE,
         # the figures and the overdue invoices
-        *([unit_id] if branches != "0" else []),
+        *([unit_id] if ask_branches else []),
         *listed,
         *listed,
         InvoiceStatus.POSTED,
@@ -390,40 +393,23 @@ def _found(unit_id: int, today: datetime.date, *, via_head_office: bool) -> _Fou
     document's customer, or the head office it is controlled through, ``via_head_office``).
 
     One query for a unit without branches controlled through it (most customers); for a head
-    office, the lock and one query of its group (on SQLite, the group's customers first,
-    level by level: ``credit_group``). Hand-written SQL: the check
-    runs on every order and invoice, and building the ORM's queries cost more than the
-    database's work (``bench/credit.py``).
+    office (locked by the walk up to it, ``credit_unit_id``), one query of its group (on
+    SQLite, the group's customers first, level by level: ``credit_group``). Hand-written SQL:
+    the check runs on every order and invoice, and building the ORM's queries cost more than
+    the database's work (``bench/credit.py``).
 
     The lock is never part of this query: a statement that waited for a lock would read the
     rest as it was before the wait (PostgreSQL's snapshot of the statement).
     """
     rows = None
     if not via_head_office:  # the unit alone, unless it turns out to have branches
-        rows = _check_query(
-            unit_id, today, group="%s", group_params=[unit_id], branches=_HAS_BRANCHES
-        )
+        rows = _check_query(unit_id, today, group=[unit_id], ask_branches=True)
     if rows is None or (rows and rows[0][11]):  # the whole group
         # PostgreSQL walks the parent index in a recursive query for less than a round trip
         # costs; SQLite builds a Bloom filter of the whole table for each step of one, and
         # reads the group level by level unless it is very large (``credit_group``).
         group = None if connection.vendor == "postgresql" else credit_group(unit_id)
-        if group is None:
-            rows = _check_query(
-                unit_id,
-                today,
-                group="recursive",
-                group_params=[unit_id, MAX_HEAD_OFFICE_DEPTH],
-                branches="0",
-            )
-        else:
-            rows = _check_query(
-                unit_id,
-                today,
-                group=", ".join(["%s"] * len(group)),
-                group_params=group,
-                branches="0",
-            )
+        rows = _check_query(unit_id, today, group=group)
     if not rows:
         raise Customer.DoesNotExist(unit_id)
     first = rows[0]

@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PolicyScope(models.TextChoices):
-    """What a policy applies to; see ``kehu.credit.checks.policy_for`` for the order."""
+    """What a policy applies to; the credit check chooses among them
+    (``kehu.credit.checks._CHECK``)."""
 
     DEFAULT = "default", _("every customer")
     GRADE = "grade", _("a credit grade")

@@ -88,6 +88,10 @@ def _workbook(path: Path) -> CalamineWorkbook:
         raise UnreadableFile(_("The file is not a workbook that can be read.")) from exc
 
 
+def _sheet_unreadable(name: str) -> UnreadableFile:
+    return UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name})
+
+
 # What reading a worksheet in slices may meet in a damaged file: calamine's refusal of a
 # slice, or the zip file's (a bad checksum, a broken compressed stream).
 _SLICE_ERRORS = (CalamineError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, OSError)
@@ -102,7 +106,7 @@ def _streamed_sheet(path: Path, package, name: str, part: str) -> SheetData | No
     except worksheets.NotSliceable:
         return None
     except _SLICE_ERRORS as exc:
-        raise UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}) from exc
+        raise _sheet_unreadable(name) from exc
     if first is None:
         return SheetData(name, [], 1, iter(()), 0)
     header_line, header = first
@@ -110,7 +114,7 @@ def _streamed_sheet(path: Path, package, name: str, part: str) -> SheetData | No
         with zipfile.ZipFile(path) as archive:
             total = worksheets.row_count(archive, part)
     except _SLICE_ERRORS as exc:
-        raise UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}) from exc
+        raise _sheet_unreadable(name) from exc
     return SheetData(name, _header(header), header_line, _checked(rows, name), max(total - 1, 0))
 
 
@@ -119,7 +123,7 @@ def _checked(rows: Iterator[tuple[int, list]], name: str) -> Iterator[tuple[int,
     try:
         yield from rows
     except _SLICE_ERRORS as exc:
-        raise UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}) from exc
+        raise _sheet_unreadable(name) from exc
 
 
 def _whole_sheet(workbook: CalamineWorkbook, name: str) -> SheetData:
@@ -128,7 +132,7 @@ def _whole_sheet(workbook: CalamineWorkbook, name: str) -> SheetData:
     try:
         sheet = workbook.get_sheet_by_name(name)
     except (CalamineError, ValueError) as exc:
-        raise UnreadableFile(_("The sheet “%(sheet)s” cannot be read.") % {"sheet": name}) from exc
+        raise _sheet_unreadable(name) from exc
     if sheet.height == 0:
         return SheetData(name, [], 1, iter(()), 0)
     first_line = (sheet.start or (0, 0))[0] + 1

@@ -53,7 +53,7 @@ from kehu.core.api.schemas import Money, SafeStr
 from kehu.customers.choices import UserFieldType
 from kehu.customers.columns import SORT_PATHS
 from kehu.customers.models import Customer, UserField
-from kehu.customers.search import keyword_condition
+from kehu.customers.search import FACET_PREFIXES, keyword_condition
 from kehu.evaluation.choices import AbcClass, RfmSegment
 
 # Sorting: any column of the catalogue that is a real database column (columns.SORT_PATHS).
@@ -381,9 +381,11 @@ class CustomerFilter(BaseModel):
 
     def apply(self, queryset: QuerySet) -> QuerySet:
         """``queryset`` narrowed to the conditions and sorted."""
+        references = self._reference_ids()
         if self.q:
-            queryset = queryset.filter(keyword_condition(self.q))
-        queryset = self._apply_codes(queryset)
+            facets = {r: ids for r, ids in references.items() if r in FACET_PREFIXES}
+            queryset = queryset.filter(keyword_condition(self.q, facets))
+        queryset = self._apply_codes(queryset, references)
         if self.status == "active":
             queryset = queryset.filter(deactivated_on__isnull=True)
         elif self.status == "deactivated":
@@ -408,25 +410,32 @@ class CustomerFilter(BaseModel):
             )
         return queryset.order_by(order, "pk")
 
-    def _apply_codes(self, queryset: QuerySet) -> QuerySet:
-        if self.code:
-            queryset = queryset.filter(code=self.code)
-        # Master data codes are read into ids first (small tables, one query each): a plain
-        # ``customer_class_id IN (…)`` lets PostgreSQL combine the conditions' indexes (a
-        # BitmapAnd with the keyword's), where a join to the class table could not.
+    def _reference_ids(self) -> dict[str, list[int]]:
+        """Relation -> the ids of the master data rows that the code conditions name.
+
+        Master data codes are read into ids first (small tables, one query each): a plain
+        ``customer_class_id IN (…)`` lets PostgreSQL combine the conditions' indexes (a
+        BitmapAnd with the keyword's), where a join to the class table could not; and the
+        keyword's index takes the class, region and grade ids as words (search.py)."""
+        references = {}
         for param, lookup in _EXACT_CODES.items():
             if values := getattr(self, param):
                 relation = lookup.removesuffix("__code")
-                queryset = queryset.filter(
-                    **{f"{relation}__in": _ids(relation, Q(code__in=values))}
-                )
+                references[relation] = _ids(relation, Q(code__in=values))
         for param, lookup in _SUBTREE_CODES.items():
             if values := getattr(self, param):
                 condition = Q()
                 for value in values:
                     condition |= Q(code__startswith=value)
                 relation = lookup.removesuffix("__code__startswith")
-                queryset = queryset.filter(**{f"{relation}__in": _ids(relation, condition)})
+                references[relation] = _ids(relation, condition)
+        return references
+
+    def _apply_codes(self, queryset: QuerySet, references: dict[str, list[int]]) -> QuerySet:
+        if self.code:
+            queryset = queryset.filter(code=self.code)
+        for relation, ids in references.items():
+            queryset = queryset.filter(**{f"{relation}__in": ids})
         # Every tag named: one EXISTS each (a join per tag would repeat rows).
         through = Customer.tags.through
         for name in self.tag:

@@ -14,6 +14,11 @@ customers/0004 (see docs/architecture.md, "Keyword search"):
   one or two characters, which trigrams cannot serve. One expression per customer row, its
   contacts' texts included (migration 0007), a condition on the row itself.
 - Elsewhere, and for a keyword holding the separator: a plain LIKE scan, with the same result.
+
+A one- or two-character keyword is looked up together with the list's conditions on the class,
+the region and the credit grade ("facets"): the grams documents hold a word for each of them
+(migration 0010), so that one index answers "this character, in one of these classes, with this
+grade" where each condition alone matches a large part of the customers.
 """
 
 import contextlib
@@ -37,32 +42,61 @@ _PG_SEP = "E'\\x1F'"
 PG_TEXT_COLUMNS = (*CUSTOMER_TEXTS, "search_contacts")
 
 
-def keyword_condition(keyword: str) -> Q:
-    """The customers matching ``keyword``, as a condition for ``QuerySet.filter``."""
+# Facets (migration customers/0010): the customer's foreign keys whose ids are words of its
+# grams document, with the words' prefixes.
+FACET_PREFIXES = {"customer_class": "cls", "region": "reg", "credit_grade": "grd"}
+# A condition naming more ids than this is left to its own index: a longer OR of words costs
+# more than it saves.
+MAX_FACET_IDS = 200
+
+
+def keyword_condition(keyword: str, facets: dict[str, list[int]] | None = None) -> Q:
+    """The customers matching ``keyword``, as a condition for ``QuerySet.filter``.
+
+    ``facets`` (relation -> ids, relations of ``FACET_PREFIXES``) are conditions that the
+    caller applies anyway — "the customer's class is one of these" — given here as well so
+    that the index answering a one- or two-character keyword intersects them with it: alone,
+    neither the keyword nor any of them is selective (docs/architecture.md)."""
     if not keyword:
         return Q()
     if SEPARATOR in keyword:
         return _scan(keyword)
+    groups = _facet_groups(facets or {}) if len(keyword) < TRIGRAM else []
     if connection.vendor == "sqlite":
-        return Q(pk__in=_sqlite_matches(keyword))
+        return Q(pk__in=_sqlite_matches(keyword, groups))
     if connection.vendor == "postgresql":
-        return Q(PostgresKeyword(keyword))
+        return Q(PostgresKeyword(keyword, groups))
     return _scan(keyword)
 
 
-def _sqlite_matches(keyword: str) -> RawSQL:
+def _facet_groups(facets: dict[str, list[int]]) -> list[list[str]]:
+    """The facet words to intersect with the keyword: one group of words (any of them) per
+    condition, leaving out conditions with no ids (they match nothing, which the caller's own
+    condition says) or too many."""
+    groups = []
+    for relation, ids in facets.items():
+        if 0 < len(ids) <= MAX_FACET_IDS:
+            groups.append([f"{FACET_PREFIXES[relation]}{pk}" for pk in sorted(set(ids))])
+    return groups
+
+
+def _sqlite_matches(keyword: str, groups: list[list[str]]) -> RawSQL:
     if len(keyword) >= TRIGRAM:
         return RawSQL(
             "SELECT rowid FROM customers_search WHERE customers_search MATCH %s",
             (_phrase(keyword),),
         )
     if keyword.isalnum():
-        # one token of the grams table (migration customers/0008): every letter or digit of
-        # a text and every pair of adjacent ones is a word of the document
-        return RawSQL(
-            "SELECT rowid FROM customers_grams WHERE customers_grams MATCH %s",
-            (_phrase(keyword.lower()),),
+        # one token of the grams table (migrations customers/0008 and 0010): every letter or
+        # digit of a text and every pair of adjacent ones is a word of the document, and so
+        # are the facet words
+        query = " AND ".join(
+            [
+                _phrase(keyword.lower()),
+                *("(" + " OR ".join(_phrase(w) for w in group) + ")" for group in groups),
+            ]
         )
+        return RawSQL("SELECT rowid FROM customers_grams WHERE customers_grams MATCH %s", (query,))
     # Punctuation (not a word character for the grams' tokenizer): the trigrams that start
     # with the keyword, from the trigram table's vocabulary.
     # The trigram tokenizer folds case, so its vocabulary is in lower case. The upper bound
@@ -85,18 +119,21 @@ class PostgresKeyword(Expression):
     on the row itself so that the planner can combine it with the other conditions' indexes:
     ``ILIKE '%keyword%'`` on the trigram-indexed expression for three characters or more,
     ``search_grams @> ARRAY[keyword]`` (every character and pair of characters, a generated
-    column with a GIN index) for one or two. The columns are those of the customer table as
-    it is named in the query being compiled (Django renames it in subqueries)."""
+    column with a GIN index) for one or two, with the facet words: those of single-word
+    groups in the same array, and ``search_grams && ARRAY[…]`` for each group of several, all
+    answered by one scan of the GIN index. The columns are those of the customer table as it
+    is named in the query being compiled (Django renames it in subqueries)."""
 
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, keyword: str):
+    def __init__(self, keyword: str, groups: list[list[str]] = ()):
         super().__init__()
         self.keyword = keyword
+        self.groups = [list(group) for group in groups]
 
     def __repr__(self):
-        return f"{self.__class__.__name__}({self.keyword!r})"
+        return f"{self.__class__.__name__}({self.keyword!r}, {self.groups!r})"
 
     def get_group_by_cols(self):
         return []
@@ -106,7 +143,16 @@ class PostgresKeyword(Expression):
         if len(self.keyword) >= TRIGRAM:
             texts = f" || {_PG_SEP} || ".join(f"{table}.{c}" for c in PG_TEXT_COLUMNS)
             return f"({texts}) ILIKE %s", ["%" + _escape_like(self.keyword) + "%"]
-        return f"{table}.search_grams @> ARRAY[lower(%s)]", [self.keyword]
+        required = [word for group in self.groups if len(group) == 1 for word in group]
+        marks = "".join(", %s" for _word in required)
+        sql = f"{table}.search_grams @> ARRAY[lower(%s){marks}]::text[]"
+        params = [self.keyword, *required]
+        for group in self.groups:
+            if len(group) > 1:
+                sql += f" AND {table}.search_grams && ARRAY[{', '.join(['%s'] * len(group))}]"
+                sql += "::text[]"
+                params += group
+        return f"({sql})", params
 
 
 def _escape_like(text: str) -> str:
@@ -205,12 +251,13 @@ def search_triggers_suspended():
 
 def search_reindex(ids) -> None:
     """Index (again) the customers ``ids`` on SQLite, set-based: what the triggers do one row
-    at a time, with the very document expression of migration customers/0005."""
+    at a time, with the very document expressions of migrations customers/0005 and 0010."""
     if connection.vendor != "sqlite" or not ids:
         return
     document = import_module("kehu.customers.migrations.0005_keyword_search_indexes")._DOCUMENT
+    grams = import_module("kehu.customers.migrations.0010_search_facets").GRAMS_DOCUMENT
     ordered = sorted(ids)
-    tables = (("customers_search", document), ("customers_grams", f"kehu_search_grams({document})"))
+    tables = (("customers_search", document), ("customers_grams", grams))
     with connection.cursor() as cursor:
         for start in range(0, len(ordered), REINDEX_CHUNK):
             chunk = ordered[start : start + REINDEX_CHUNK]

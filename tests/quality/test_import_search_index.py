@@ -22,7 +22,7 @@ pytestmark = [
 
 
 def _index() -> list[tuple]:
-    """Both search tables: the trigram documents and the grams documents (0005, 0008)."""
+    """Both search tables: the trigram documents and the grams documents (0005, 0008, 0010)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.rowid, s.document, g.document FROM customers_search AS s"
@@ -37,9 +37,10 @@ def _index() -> list[tuple]:
 def _expected() -> list[tuple]:
     """The documents the triggers maintain: the migrations' expressions over every customer."""
     document = import_module("kehu.customers.migrations.0005_keyword_search_indexes")._DOCUMENT
+    grams = import_module("kehu.customers.migrations.0010_search_facets").GRAMS_DOCUMENT
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT c.id, {document}, kehu_search_grams({document})"  # noqa: S608
+            f"SELECT c.id, {document}, {grams}"  # noqa: S608
             " FROM customers_customer AS c ORDER BY c.id"
         )
         return cursor.fetchall()

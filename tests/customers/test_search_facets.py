@@ -1,0 +1,158 @@
+"""A short keyword together with conditions on the class, the region or the credit grade
+(kehu/customers/search.py, migration customers/0010): the index of one- and two-character
+keywords also holds a word for each of them, so that it answers their intersection at once.
+The customers found are exactly those a plain scan finds, on both databases, and the words
+follow every change of a customer's class, region or grade, whatever writes it."""
+
+import itertools
+
+import pytest
+from django.db import connection
+
+from kehu.customers import search
+from kehu.customers.filters import CustomerFilter
+from kehu.customers.models import Customer
+from kehu.customers.services import customer_update
+from kehu.masterdata.models import CreditGrade, CustomerClass, Region
+from tests import factories
+
+# code, class, region, credit grade, name
+ROWS = [
+    ("P1", "0101", "3101", "AA", "上海泰锐家居有限公司"),
+    ("P2", "0102", "3101", "B", "杭州泰山茶业有限公司"),
+    ("P3", "02", "32", "AA", "南京泰和建材公司"),
+    ("P4", "0101", "32", None, "苏州锐达机械公司"),
+    ("P5", "0101", None, "AA", "泰州锐利贸易公司"),
+    ("P6", "02", "3101", "B", "Clsgrd Trading Ltd"),
+]
+# One and two characters (the facet path), letters that the facet words are made of, and
+# three characters (the trigram path, which takes no facet words).
+KEYWORDS = ["泰", "锐", "公司", "tr", "c", "cl", "ls", "gr", "rd", "1", "泰锐家"]
+CLASSES = [[], ["01"], ["0101"], ["0102", "02"]]
+REGIONS = [[], ["31"], ["32"]]
+GRADES = [[], ["AA"], ["AA", "B"]]
+
+
+@pytest.fixture
+def archive(db):
+    factories.class_tree("01", "0101", "0102", "02")
+    factories.region_tree("31", "3101", "32")
+    for code, class_code, region, grade, name in ROWS:
+        data = {"code": code, "name": name}
+        if region:
+            data["region_code"] = region
+        if grade:
+            data["credit_grade"] = grade
+        factories.customer(class_code, **data)
+
+
+def _found(**conditions) -> list[str]:
+    queryset = CustomerFilter(**conditions).apply(Customer.objects.all())
+    return sorted(queryset.values_list("code", flat=True))
+
+
+def _scanned(keyword, class_code=(), region_code=(), credit_grade=()) -> list[str]:
+    """What a plain LIKE scan finds, with the conditions as joins: the reference."""
+    queryset = Customer.objects.filter(search._scan(keyword))
+    if class_code:
+        queryset = queryset.filter(customer_class__code__regex="^(" + "|".join(class_code) + ")")
+    if region_code:
+        queryset = queryset.filter(region__code__regex="^(" + "|".join(region_code) + ")")
+    if credit_grade:
+        queryset = queryset.filter(credit_grade__code__in=credit_grade)
+    return sorted(queryset.values_list("code", flat=True))
+
+
+def test_a_short_keyword_with_conditions_finds_what_a_scan_finds(archive):
+    checked = 0
+    for keyword, classes, regions, grades in itertools.product(KEYWORDS, CLASSES, REGIONS, GRADES):
+        expected = _scanned(keyword, classes, regions, grades)
+        assert _found(q=keyword, class_code=classes, region_code=regions, credit_grade=grades) == (
+            expected
+        ), (keyword, classes, regions, grades)
+        checked += bool(expected)
+    # the combinations are not all empty: the test compares real answers
+    assert checked > 50
+
+
+def test_the_facet_words_are_never_found_as_keywords(archive):
+    """The words are three characters or more; keywords that are parts of them find only the
+    customers whose own texts hold them."""
+    assert _found(q="cl") == ["P6"]
+    assert _found(q="gr") == ["P6"]
+    assert _found(q="ls", credit_grade=["B"]) == ["P6"]
+    assert _found(q="rd", credit_grade=["AA"]) == []
+
+
+def test_a_condition_with_many_ids_is_left_to_its_own_index(archive, monkeypatch):
+    monkeypatch.setattr(search, "MAX_FACET_IDS", 1)
+    assert _found(q="泰", class_code=["01"], credit_grade=["AA"]) == ["P1", "P5"]
+    assert _found(q="锐", class_code=["0101"]) == ["P1", "P4", "P5"]
+
+
+def test_an_unknown_code_finds_nothing(archive):
+    assert _found(q="泰", class_code=["09"]) == []
+    assert _found(q="泰", credit_grade=["AA"], region_code=["99"]) == []
+
+
+def test_the_words_follow_a_change_of_class_region_and_grade(archive):
+    p4 = Customer.objects.get(code="P4")
+    assert _found(q="锐", class_code=["02"]) == []
+    customer_update(
+        actor=None,
+        customer=p4,
+        data={"class_code": "02", "region_code": "3101", "credit_grade": "B"},
+    )
+    assert _found(q="锐", class_code=["02"]) == ["P4"]
+    assert _found(q="锐", class_code=["0101"]) == ["P1", "P5"]
+    assert _found(q="锐", region_code=["3101"], credit_grade=["B"]) == ["P4"]
+    assert _found(q="锐", credit_grade=["AA"]) == ["P1", "P5"]
+
+    # a write that no service makes: the database keeps the words all the same
+    Customer.objects.filter(code="P4").update(
+        customer_class=CustomerClass.objects.get(code="0102"),
+        region=Region.objects.get(code="32"),
+        credit_grade=CreditGrade.objects.get(code="AA"),
+    )
+    assert _found(q="锐", class_code=["0102"], region_code=["32"], credit_grade=["AA"]) == ["P4"]
+    assert _found(q="锐", class_code=["02"]) == []
+    Customer.objects.filter(code="P4").update(region=None, credit_grade=None)
+    assert _found(q="锐", region_code=["32"]) == []
+    assert _found(q="锐", credit_grade=["AA"]) == ["P1", "P5"]
+    assert _found(q="锐", class_code=["0102"]) == ["P4"]
+
+
+def test_renaming_a_class_changes_nothing_in_the_answers(archive):
+    """The words hold ids: a class whose code changes needs no reindexing."""
+    CustomerClass.objects.filter(code="02").update(name="改名分类")
+    assert _found(q="泰", class_code=["02"]) == ["P3"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's grams table")
+def test_sqlite_asks_the_grams_table_for_the_keyword_and_the_words(archive):
+    grade = CreditGrade.objects.get(code="AA").pk
+    classes = sorted(
+        CustomerClass.objects.filter(code__startswith="01").values_list("pk", flat=True)
+    )
+    queryset = CustomerFilter(q="泰", class_code=["01"], credit_grade=["AA"]).apply(
+        Customer.objects.all()
+    )
+    sql, params = queryset.query.sql_with_params()
+    assert "customers_grams" in sql
+    words = " OR ".join(f'"cls{pk}"' for pk in classes)
+    assert f'"泰" AND ("grd{grade}") AND ({words})' in params
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")
+def test_postgresql_answers_the_keyword_and_the_words_from_one_index(archive):
+    queryset = CustomerFilter(q="泰", class_code=["01"], credit_grade=["AA"]).apply(
+        Customer.objects.all()
+    )
+    with connection.cursor() as cursor:
+        # a handful of rows: keep the planner from scans that only a tiny table makes cheap
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = queryset.explain()
+    assert "customers_search_customer_grams" in plan, plan
+    index_condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+    assert "grd" in index_condition and "&&" in index_condition, plan

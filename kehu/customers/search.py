@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import Expression, RawSQL
 
-from kehu.customers.models import Contact
+from kehu.customers.models import Contact, Customer
 
 SEPARATOR = "\x1f"
 CUSTOMER_TEXTS = ("code", "name", "short_name", "mnemonic", "phone", "mobile", "email")
@@ -72,12 +72,38 @@ def keyword_condition(keyword: str, facets: dict[str, list[int]] | None = None) 
 def _facet_groups(facets: dict[str, list[int]]) -> list[list[str]]:
     """The facet words to intersect with the keyword: one group of words (any of them) per
     condition, leaving out conditions with no ids (they match nothing, which the caller's own
-    condition says) or too many."""
-    groups = []
-    for relation, ids in facets.items():
-        if 0 < len(ids) <= MAX_FACET_IDS:
-            groups.append([f"{FACET_PREFIXES[relation]}{pk}" for pk in sorted(set(ids))])
-    return groups
+    condition says) or too many.
+
+    PostgreSQL's words (a generated column) are the customer's own class, region and grade.
+    SQLite's (kept by triggers) also name every ancestor of the class and the region, and each
+    (class or ancestor, grade) pair: a subtree is then one word, its top's, and a subtree with
+    a grade one word too — FTS5 intersects a few long word lists at a cost that grows with
+    their lengths, so one word of the pair costs less than the two (docs/architecture.md)."""
+    facets = {r: sorted(set(ids)) for r, ids in facets.items() if 0 < len(ids) <= MAX_FACET_IDS}
+    if connection.vendor == "sqlite":
+        for relation in ("customer_class", "region"):
+            if relation in facets:
+                facets[relation] = _tops(relation, facets[relation])
+        classes, grades = facets.get("customer_class", []), facets.get("credit_grade", [])
+        if classes and grades and len(classes) * len(grades) <= MAX_FACET_IDS:
+            del facets["customer_class"], facets["credit_grade"]
+            pairs = [f"c{node}g{grade}" for node in classes for grade in grades]
+            return [pairs, *_groups(facets)]
+    return _groups(facets)
+
+
+def _groups(facets: dict[str, list[int]]) -> list[list[str]]:
+    return [[f"{FACET_PREFIXES[r]}{pk}" for pk in ids] for r, ids in facets.items()]
+
+
+def _tops(relation: str, ids: list[int]) -> list[int]:
+    """Of the tree nodes ``ids``, those whose parent is not one of them."""
+    model = Customer._meta.get_field(relation).related_model
+    return sorted(
+        model._default_manager.filter(pk__in=ids)
+        .exclude(parent__in=ids)
+        .values_list("pk", flat=True)
+    )
 
 
 def _sqlite_matches(keyword: str, groups: list[list[str]]) -> RawSQL:

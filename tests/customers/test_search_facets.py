@@ -129,18 +129,32 @@ def test_renaming_a_class_changes_nothing_in_the_answers(archive):
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's grams table")
-def test_sqlite_asks_the_grams_table_for_the_keyword_and_the_words(archive):
+def test_sqlite_asks_the_grams_table_for_one_word_per_condition(archive):
+    """On SQLite a subtree is the word of its top (its ancestors' words are in every
+    document), and a subtree with a grade is the word of the pair."""
     grade = CreditGrade.objects.get(code="AA").pk
-    classes = sorted(
-        CustomerClass.objects.filter(code__startswith="01").values_list("pk", flat=True)
+    top, leaf, other = (CustomerClass.objects.get(code=c).pk for c in ("01", "0101", "02"))
+    region = Region.objects.get(code="31").pk
+
+    def match(**conditions):
+        queryset = CustomerFilter(**conditions).apply(Customer.objects.all())
+        sql, params = queryset.query.sql_with_params()
+        assert "customers_grams" in sql
+        return params[0]
+
+    assert match(q="泰", class_code=["01"], credit_grade=["AA"]) == f'"泰" AND ("c{top}g{grade}")'
+    # "0" is the prefix of two level-1 classes: their words, not their children's
+    assert match(q="泰", class_code=["0"]) == f'"泰" AND ("cls{top}" OR "cls{other}")'
+    assert match(q="泰", class_code=["0101"], region_code=["31"]) == (
+        f'"泰" AND ("cls{leaf}") AND ("reg{region}")'
     )
-    queryset = CustomerFilter(q="泰", class_code=["01"], credit_grade=["AA"]).apply(
-        Customer.objects.all()
-    )
-    sql, params = queryset.query.sql_with_params()
-    assert "customers_grams" in sql
-    words = " OR ".join(f'"cls{pk}"' for pk in classes)
-    assert f'"泰" AND ("grd{grade}") AND ({words})' in params
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT document FROM customers_grams WHERE rowid ="
+            " (SELECT id FROM customers_customer WHERE code = 'P1')"
+        )
+        words = set(cursor.fetchone()[0].split())
+    assert {f"cls{top}", f"cls{leaf}", f"c{top}g{grade}", f"c{leaf}g{grade}"} <= words
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN index")

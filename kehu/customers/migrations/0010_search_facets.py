@@ -31,12 +31,37 @@ _changed = _0005._changed
 
 # (word prefix, foreign key column of the customer table)
 FACETS = (("cls", "customer_class_id"), ("reg", "region_id"), ("grd", "credit_grade_id"))
+# the deepest tree of the coding schemes (kehu.masterdata.coding.MAX_LEVELS)
+_LEVELS = 9
 
 # -- SQLite -----------------------------------------------------------------------------------
 
+
+def _ancestor_words(table: str, column: str, prefix: str, grade_pairs: bool) -> str:
+    """The words of the tree node ``c.<column>`` and of each of its ancestors (up the parent
+    chain, as deep as a scheme goes), each followed, with ``grade_pairs``, by the word of the
+    pair (node, credit grade): one word then stands for "in this subtree, of this grade"."""
+    words, joins = [], []
+    for level in range(1, _LEVELS + 1):
+        node = f"n{level}"
+        word = f"coalesce(' {prefix}' || {node}.id, '')"
+        if grade_pairs:
+            word += f" || coalesce(' c' || {node}.id || 'g' || c.credit_grade_id, '')"
+        words.append(word)
+        if level > 1:
+            joins.append(f" LEFT JOIN {table} AS {node} ON {node}.id = n{level - 1}.parent_id")
+    return (
+        f"coalesce((SELECT {' || '.join(words)} FROM {table} AS n1{''.join(joins)}"
+        f" WHERE n1.id = c.{column}), '')"
+    )
+
+
 # The grams document of customer ``c``: the grams of its texts, then its facet words.
-GRAMS_DOCUMENT = f"kehu_search_grams({_DOCUMENT})" + "".join(
-    f" || coalesce(' {prefix}' || c.{column}, '')" for prefix, column in FACETS
+GRAMS_DOCUMENT = (
+    f"kehu_search_grams({_DOCUMENT})"
+    f" || {_ancestor_words('masterdata_customerclass', 'customer_class_id', 'cls', True)}"
+    f" || {_ancestor_words('masterdata_region', 'region_id', 'reg', False)}"
+    " || coalesce(' grd' || c.credit_grade_id, '')"
 )
 _OLD_GRAMS_DOCUMENT = f"kehu_search_grams({_DOCUMENT})"
 

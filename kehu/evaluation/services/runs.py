@@ -14,6 +14,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
 
 import numpy as np
 from django.core.exceptions import ValidationError
@@ -148,36 +149,46 @@ class _Scorer:
             explanation = f"{text} → {_fmt(score)}"
         return entry_head(pk, raw, score), entry_tail(explanation)
 
-    def _indicator(self, indicator: Indicator, facts: list[Facts]) -> tuple:
+    def _indicator(
+        self, indicator: Indicator, facts: list[Facts], values: list, rated: list
+    ) -> tuple:
         """Each customer's key for ``indicator`` as an index into its distinct keys (array),
         and per distinct key: the score (hundredths, ``MISSING``: no data) and the entry's
-        texts before and after the weight."""
+        texts before and after the weight. ``values``: each customer's raw values, ``rated``:
+        the positions of the customers with manual ratings."""
         if indicator.source == IndicatorSource.MANUAL:
             name = indicator.key
-            keys = [
-                None
-                if (rating := f.ratings.get(name) if f.ratings else None) is None
-                # (rating, rated on)
-                else (rating[0], rating[2])
-                for f in facts
-            ]
-            raw_of = lambda key: key[0] * 100  # noqa: E731
+            # (rating, rated on) of the customers with ratings; the others have none
+            distinct: dict = {None: 0}
+            codes = np.zeros(len(values), np.int64)
+            for index in rated:
+                rating = facts[index].ratings.get(name)
+                if rating is not None:
+                    codes[index] = distinct.setdefault((rating[0], rating[2]), len(distinct))
+            present = list(distinct)[1:]
+            scores = scores_of(
+                np.array([key[0] * 100 for key in present], np.int64), self.points[indicator.pk]
+            ).tolist()
+            scored = dict(zip(present, scores, strict=True))
+            return (codes, *self._entries(indicator, list(distinct), scored))
+        keys = list(map(dict.get, values, repeat(indicator.computed_key)))
+        coded = _distinct_raw_values(keys)
+        if coded is None:  # values too large for floats: told apart as decimals
+            distinct = {}
+            codes = np.array([distinct.setdefault(key, len(distinct)) for key in keys], np.int64)
+            distinct = list(distinct)
         else:
-            name = indicator.computed_key
-            keys = [f.values.get(name) for f in facts]
-            raw_of = hundredths
-        distinct: dict = {}
-        codes = np.array([distinct.setdefault(key, len(distinct)) for key in keys], np.int64)
+            codes, distinct = coded
         present = [key for key in distinct if key is not None]
-        scored = dict(
-            zip(
-                present,
-                scores_of(
-                    np.array([raw_of(key) for key in present], np.int64), self.points[indicator.pk]
-                ).tolist(),
-                strict=True,
-            )
-        )
+        scores = scores_of(
+            np.array([hundredths(key) for key in present], np.int64), self.points[indicator.pk]
+        ).tolist()
+        scored = dict(zip(present, scores, strict=True))
+        return (codes, *self._entries(indicator, distinct, scored))
+
+    def _entries(self, indicator: Indicator, distinct: list, scored: dict) -> tuple:
+        """Per distinct key: its score (hundredths, ``MISSING``: no data) as an array, and the
+        texts of its entry before and after the weight."""
         decimals = HUNDREDTHS_DECIMALS
         scores, heads, tails = [], [], []
         for key in distinct:
@@ -186,7 +197,7 @@ class _Scorer:
             scores.append(score)
             heads.append(head)
             tails.append(tail)
-        return codes, np.array(scores, np.int64), heads, tails
+        return np.array(scores, np.int64), heads, tails
 
     def _shares(self, weights: list, patterns: np.ndarray) -> tuple[np.ndarray, list]:
         """Each customer's pattern of missing data as an index into the distinct patterns,
@@ -208,9 +219,11 @@ class _Scorer:
     def scores(self, facts: list[Facts]) -> "Scores":
         """The dimension scores, totals, grades and indicator results of each of ``facts``."""
         dimension_scores, entries = [], []
+        values = [f.values for f in facts]
+        rated = [index for index, f in enumerate(facts) if f.ratings]
         for indicators in self.by_dimension:
             weights = [i.weight for i in indicators]
-            columns = [self._indicator(indicator, facts) for indicator in indicators]
+            columns = [self._indicator(i, facts, values, rated) for i in indicators]
             matrix = np.column_stack([table[codes] for codes, table, _h, _t in columns])
             dimension_scores.append(weighted_averages(matrix, weights, neutral=self.neutral))
             pattern_index, shares = self._shares(weights, missing_patterns(matrix))
@@ -235,6 +248,25 @@ class _Scorer:
             grades=grades_of(totals, self.bands),
             entries=np.column_stack(entries),
         )
+
+
+# Raw values of at most 15 significant digits (to the cent, below 10^13) are told apart by their
+# nearest floats, and sorted and searched as such in C.
+_FLOAT_EXACT = 10**13
+
+
+def _distinct_raw_values(keys: list) -> tuple[np.ndarray, list] | None:
+    """Each of ``keys`` (raw values to the cent, None: no data) as an index into the distinct
+    keys, and those keys; None when a value is too large to be told apart by its float."""
+    floats = np.array(keys, dtype=np.float64)  # None: NaN
+    finite = np.isfinite(floats)
+    if finite.any() and np.abs(floats[finite]).max() >= _FLOAT_EXACT:
+        return None
+    # "no data" and a negative zero ("-0.00", another text) apart from every number
+    floats[~finite] = -np.inf
+    floats[(floats == 0) & np.signbit(floats)] = np.inf
+    _values, first, codes = np.unique(floats, return_index=True, return_inverse=True)
+    return codes.astype(np.int64), [keys[index] for index in first.tolist()]
 
 
 def _hundredths_decimals() -> np.ndarray:

@@ -1,14 +1,15 @@
 """Evaluation runs (SPEC §6): score every customer of a scope as of a date, set-based.
 
 The raw values come from a handful of grouped queries (``indicators.facts_computed``); the
-scores, dimension scores, totals, grades, ABC classes and RFM segments are computed in Python
-over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
-bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer (its indicators in
-one JSON column, kept as text: decisions 0010 and 0011), each row scored as it is copied. No
-query runs per customer. Python's cyclic garbage collector is off meanwhile
+scores, dimension scores, totals and grades are computed for every customer at once over numpy
+arrays (``_Scorer``, with ``kehu.evaluation.scoring_arrays``: the numbers of
+``kehu.evaluation.scoring``, exactly; decision 0012), as are the ABC classes and RFM segments
+(``kehu.evaluation.segments``); the results are written with bulk inserts (``executemany`` /
+``COPY``), in chunks, one row per customer (its indicators in one JSON column, kept as text:
+decisions 0010 and 0011), each row's JSON text joined as it is copied. No query runs per
+customer. Python's cyclic garbage collector is off meanwhile
 (``kehu.core.collection.collections_paused``): the run's many small objects have no cycles
-to find.
-"""
+to find."""
 
 import datetime
 from collections.abc import Callable

@@ -72,6 +72,10 @@ def test_scores_of_an_array_are_those_of_the_rule_one_by_one(rule, raws, data):
 @example(rule=[[0, 0], [3, 100]], raw=1)  # 33.333… → 33.33
 @example(rule=[[0, 0], [8, 1]], raw=100)  # 0.125 → 0.13 (half up)
 @example(rule=[[0, 100], [30, 90], [90, 60], [180, 30], [365, 0]], raw=1756)  # the default
+# a segment too long for 64-bit arithmetic, and points with more than six decimals: scored
+# value by value
+@example(rule=[["0", "0"], ["1000000000000000", "33.33"]], raw=123456789012345)
+@example(rule=[["0.0000001", "0"], ["1", "100"]], raw=33)
 @given(rule=rules(), raw=raw_values)
 @settings(max_examples=300, deadline=None)
 def test_a_score_exactly_half_a_hundredth_is_rounded_up_as_the_decimals_are(rule, raw):

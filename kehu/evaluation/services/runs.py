@@ -137,7 +137,11 @@ class _Scorer:
         if key is not None and indicator.source != IndicatorSource.MANUAL:
             # the common case: "title: raw → score" after the title's JSON text made once
             # (numbers need no escaping)
-            return f"[{pk},{key:f},{score:f},", f'{self.title_texts[pk]}: {key:f} → {score:f}"]'
+            raw_text, score_text = f"{key:f}", f"{score:f}"
+            return (
+                f"[{pk},{raw_text},{score_text},",
+                f'{self.title_texts[pk]}: {raw_text} → {score_text}"]',
+            )
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
             raw, text = None, self.no_rating if manual else self.titles[pk]

@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 from django.db import connections
 from django.db.models import (
     Count,
@@ -37,6 +38,7 @@ from django.db.models.functions import Coalesce, Greatest
 from kehu.customers.models import MONEY
 from kehu.evaluation.choices import ComputedKey
 from kehu.evaluation.models import ManualRating
+from kehu.evaluation.segments import sales_floats
 from kehu.sales.choices import InvoiceStatus, ReceiptStatus, SettlementStatus
 from kehu.sales.models import Receipt, SalesInvoice, Settlement
 
@@ -368,14 +370,19 @@ def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts
 def sales_percentiles(facts: dict[int, Facts]) -> None:
     """Each customer's 12-month sales as a percentile among the run's customers: the share of
     the others whose sales are strictly lower (0 = lowest, 100 = above all others)."""
-    amounts = sorted(fact.sales_12m for fact in facts.values())
-    others = len(amounts) - 1
+    others = len(facts) - 1
     if others < 1:
         return
-    lower = {}
-    for index, amount in enumerate(amounts):
-        lower.setdefault(amount, index)
-    for fact in facts.values():
-        fact.values[ComputedKey.SALES_PERCENTILE] = _raw(
-            Decimal(lower[fact.sales_12m]) * HUNDRED / others
-        )
+    amounts = sales_floats([fact.sales_12m for fact in facts.values()])
+    if amounts is None:  # compared as decimals
+        amounts = np.array([fact.sales_12m for fact in facts.values()], dtype=object)
+    lower = np.searchsorted(np.sort(amounts), amounts, side="left")
+    # the percentile in hundredths, rounded half up (exact: whole numbers)
+    percentiles = (2 * lower * 10000 + others) // (2 * others)
+    key = ComputedKey.SALES_PERCENTILE.value
+    decimals: dict[int, Decimal] = {}
+    for fact, value in zip(facts.values(), percentiles.tolist(), strict=True):
+        found = decimals.get(value)
+        if found is None:
+            found = decimals[value] = Decimal(value).scaleb(-2)
+        fact.values[key] = found

@@ -1,19 +1,23 @@
 """Evaluation runs (SPEC §6): score every customer of a scope as of a date, set-based.
 
 The raw values come from a handful of grouped queries (``indicators.facts_computed``); the
-scores, dimension scores, totals, grades, ABC classes and RFM segments are computed in Python
-over the fetched rows (once per distinct value: ``_Scorer``); the results are written with
-bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer (its indicators in
-one JSON column, kept as text: decisions 0010 and 0011), each row scored as it is copied. No
-query runs per customer. Python's cyclic garbage collector is off meanwhile
+scores, dimension scores, totals and grades are computed for every customer at once over numpy
+arrays (``_Scorer``, with ``kehu.evaluation.scoring_arrays``: the numbers of
+``kehu.evaluation.scoring``, exactly; decision 0012), as are the ABC classes and RFM segments
+(``kehu.evaluation.segments``); the results are written with bulk inserts (``executemany`` /
+``COPY``), in chunks, one row per customer (its indicators in one JSON column, kept as text:
+decisions 0010 and 0011), each row's JSON text joined as it is copied. No query runs per
+customer. Python's cyclic garbage collector is off meanwhile
 (``kehu.core.collection.collections_paused``): the run's many small objects have no cycles
-to find.
-"""
+to find."""
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import repeat
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -34,21 +38,19 @@ from kehu.evaluation.models import (
     ScorecardVersion,
 )
 from kehu.evaluation.results import entry_head, entry_tail, number_text
-from kehu.evaluation.scoring import (
-    NEUTRAL,
-    ZERO,
-    Weighted,
-    grade_of,
-    rule_points,
-    score_of,
-    weighted_average,
+from kehu.evaluation.scoring import ZERO, Weighted, rule_points, weighted_average
+from kehu.evaluation.scoring_arrays import (
+    MISSING,
+    grades_of,
+    hundredths,
+    missing_patterns,
+    scores_of,
+    weighted_averages,
 )
 from kehu.evaluation.segments import abc_classes, rfm_scores
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
-SCORED_TOGETHER = 500  # customers scored together (``_Scorer.scores``)
-NEUTRAL_HUNDREDTHS = int(NEUTRAL * 100)
 # a customer's result: its figures (also the API's), and the columns its row is written with
 RESULT_FIGURES = (
     "activity",
@@ -98,15 +100,14 @@ def _fmt(value: Decimal | None) -> str:
 
 
 class _Scorer:
-    """The version's indicators and bands, ready to score many customers.
+    """The version's indicators and bands, ready to score every customer of a run at once.
 
-    Many customers share raw values (a count of days, 100 % paid on time, no data): each
-    indicator's score and the JSON text of its entry (``kehu.evaluation.results``) are made
-    once per distinct raw value, a dimension's effective weights once per pattern of missing
-    data, its score once per distinct tuple of its indicators' scores, each total and grade
-    once per distinct tuple of dimension scores (memos of this run). What is left per
-    customer is a few dictionary look-ups and the joining of its entries' texts, made for a
-    few hundred customers at a time, an indicator or a dimension at a time (``scores``).
+    Column by column over numpy arrays (``kehu.evaluation.scoring_arrays``: the numbers of
+    ``kehu.evaluation.scoring``, exactly): each indicator's raw values are scored once per
+    distinct value, and the JSON text of its entry (``kehu.evaluation.results``) made once per
+    distinct raw value and effective weight; dimension scores, totals and grades are array
+    operations over all customers. What is left per customer is the joining of its entries'
+    texts (``Scores.texts``).
     """
 
     def __init__(self, version: ScorecardVersion):
@@ -114,9 +115,9 @@ class _Scorer:
         self.neutral = version.insufficient_data == InsufficientData.NEUTRAL
         self.dimensions = list(version.dimensions.all())
         indicators = list(version.indicators.select_related("dimension"))
-        by_dimension = {
-            dim.pk: [i for i in indicators if i.dimension_id == dim.pk] for dim in self.dimensions
-        }
+        self.by_dimension = [
+            [i for i in indicators if i.dimension_id == dim.pk] for dim in self.dimensions
+        ]
         self.points = {i.pk: rule_points(i.rule) for i in indicators}
         self.bands = [(band.grade, band.min_total) for band in version.grades.all()]
         self.left_out = _("insufficient data: left out, the other weights re-normalised")
@@ -126,54 +127,20 @@ class _Scorer:
         self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
         # each title as the start of an entry's JSON tail (``entry_tail`` without the end)
         self.title_texts = {pk: entry_tail(title)[:-2] for pk, title in self.titles.items()}
-        # per dimension: its indicators (manual?, the key of the value, the memo of the
-        # indicator's values, the indicator), their weights, the memo of the effective
-        # weights by which indicators lack data, and the memo of the dimension's score and
-        # effective weights by its indicators' scores
-        self.plan = [
-            (
-                [
-                    (
-                        i.source == IndicatorSource.MANUAL,
-                        i.key if i.source == IndicatorSource.MANUAL else i.computed_key,
-                        {},
-                        i,
-                    )
-                    for i in by_dimension[dim.pk]
-                ],
-                [i.weight for i in by_dimension[dim.pk]],
-                {},
-                {},
-            )
-            for dim in self.dimensions
-        ]
         self.dimension_weights = [dim.weight for dim in self.dimensions]
         self.dimension_keys = [dim.key for dim in self.dimensions]
-        self._total_memo: dict[tuple, tuple] = {}
-        self._total_patterns: dict[tuple, tuple] = {}
-        self._decimals: dict[int, Decimal] = {}
 
-    def _decimal(self, hundredths: int | None) -> Decimal | None:
-        """A score in hundredths as the decimal it stands for (made once per value)."""
-        if hundredths is None:
-            return None
-        value = self._decimals.get(hundredths)
-        if value is None:
-            value = self._decimals[hundredths] = Decimal(hundredths).scaleb(-2)
-        return value
-
-    def _scored(self, indicator: Indicator, key) -> tuple:
-        """(score in hundredths, the JSON text of the entry before its weight, and after it)
-        of an indicator's raw value, or of a manual indicator's (rating, rated on)."""
+    def _texts(self, indicator: Indicator, key, score: Decimal | None) -> tuple[str, str]:
+        """The JSON text of an entry before its weight and after it, for an indicator's raw
+        value (or a manual indicator's (rating, rated on); None: no data) and its score."""
         pk = indicator.pk
         if key is not None and indicator.source != IndicatorSource.MANUAL:
-            # the common case, many times a run: "title: raw → score" after the title's JSON
-            # text made once (numbers need no escaping)
-            score = score_of(key, self.points[pk])
+            # the common case: "title: raw → score" after the title's JSON text made once
+            # (numbers need no escaping)
+            raw_text, score_text = f"{key:f}", f"{score:f}"
             return (
-                int(score * 100),
-                f"[{pk},{key:f},{score:f},",
-                f'{self.title_texts[pk]}: {key:f} → {score:f}"]',
+                f"[{pk},{raw_text},{score_text},",
+                f'{self.title_texts[pk]}: {raw_text} → {score_text}"]',
             )
         manual = indicator.source == IndicatorSource.MANUAL
         if key is None:
@@ -181,139 +148,158 @@ class _Scorer:
         else:
             raw = Decimal(key[0])
             text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
-        score = None if raw is None else score_of(raw, self.points[pk])
         if score is None:
             explanation = f"{text} — {self.neutral_text if self.neutral else self.left_out}"
         else:
             explanation = f"{text} → {_fmt(score)}"
-        hundredths = None if score is None else int(score * 100)
-        return hundredths, entry_head(pk, raw, score), entry_tail(explanation)
+        return entry_head(pk, raw, score), entry_tail(explanation)
 
-    def _pattern(self, weights: list, patterns: dict, missing: tuple) -> tuple:
-        """By which scores are missing (``patterns``, a memo): the counted weight and the
-        weights, in hundredths, and the effective weights as JSON text (``weighted_average``'s
+    def _indicator(
+        self, indicator: Indicator, facts: list[Facts], values: list, rated: list
+    ) -> tuple:
+        """Each customer's key for ``indicator`` as an index into its distinct keys (array),
+        and per distinct key: the score (hundredths, ``MISSING``: no data) and the entry's
+        texts before and after the weight. ``values``: each customer's raw values, ``rated``:
+        the positions of the customers with manual ratings."""
+        if indicator.source == IndicatorSource.MANUAL:
+            name = indicator.key
+            # (rating, rated on) of the customers with ratings; the others have none
+            distinct: dict = {None: 0}
+            codes = np.zeros(len(values), np.int64)
+            for index in rated:
+                rating = facts[index].ratings.get(name)
+                if rating is not None:
+                    codes[index] = distinct.setdefault((rating[0], rating[2]), len(distinct))
+            present = list(distinct)[1:]
+            scores = scores_of(
+                np.array([key[0] * 100 for key in present], np.int64), self.points[indicator.pk]
+            ).tolist()
+            scored = dict(zip(present, scores, strict=True))
+            return (codes, *self._entries(indicator, list(distinct), scored))
+        keys = list(map(dict.get, values, repeat(indicator.computed_key)))
+        coded = _distinct_raw_values(keys)
+        if coded is None:  # values too large for floats: told apart as decimals
+            distinct = {}
+            codes = np.array([distinct.setdefault(key, len(distinct)) for key in keys], np.int64)
+            distinct = list(distinct)
+        else:
+            codes, distinct = coded
+        present = [key for key in distinct if key is not None]
+        scores = scores_of(
+            np.array([hundredths(key) for key in present], np.int64), self.points[indicator.pk]
+        ).tolist()
+        scored = dict(zip(present, scores, strict=True))
+        return (codes, *self._entries(indicator, distinct, scored))
+
+    def _entries(self, indicator: Indicator, distinct: list, scored: dict) -> tuple:
+        """Per distinct key: its score (hundredths, ``MISSING``: no data) as an array, and the
+        texts of its entry before and after the weight."""
+        decimals = HUNDREDTHS_DECIMALS
+        scores, heads, tails = [], [], []
+        for key in distinct:
+            score = scored.get(key, MISSING)
+            head, tail = self._texts(indicator, key, decimals[score])
+            scores.append(score)
+            heads.append(head)
+            tails.append(tail)
+        return np.array(scores, np.int64), heads, tails
+
+    def _shares(self, weights: list, patterns: np.ndarray) -> tuple[np.ndarray, list]:
+        """Each customer's pattern of missing data as an index into the distinct patterns,
+        and per distinct pattern the effective weights as JSON text (``weighted_average``'s
         shares)."""
-        known = patterns.get(missing)
-        if known is None:
-            _value, shares = weighted_average(
+        distinct, index = np.unique(patterns, return_inverse=True)
+        shares = []
+        for pattern in distinct.tolist():
+            _value, found = weighted_average(
                 [
-                    Weighted(None if gap else ZERO, w)
-                    for gap, w in zip(missing, weights, strict=True)
+                    Weighted(None if pattern >> position & 1 else ZERO, weight)
+                    for position, weight in enumerate(weights)
                 ],
                 neutral=self.neutral,
             )
-            counted = sum(
-                (w for gap, w in zip(missing, weights, strict=True) if self.neutral or not gap),
-                ZERO,
-            )
-            known = patterns[missing] = (
-                int(counted * 100),
-                [int(w * 100) for w in weights],
-                [number_text(share) for share in shares],
-            )
-        return known
+            shares.append([number_text(share) for share in found])
+        return index, shares
 
-    def _average(self, weights: list, patterns: dict, scores) -> tuple:
-        """``weighted_average`` of ``scores`` (in hundredths; None: insufficient data) with
-        ``weights``, in hundredths (None when nothing counts), and the effective weights as
-        JSON text. Whole numbers, rounded half up once: scores and weights have two decimals,
-        so the quotient is exact where the decimals' was exact to 28 digits."""
-        counted, hundredths, shares = self._pattern(
-            weights, patterns, tuple([score is None for score in scores])
+    def scores(self, facts: list[Facts]) -> "Scores":
+        """The dimension scores, totals, grades and indicator results of each of ``facts``."""
+        dimension_scores, entries = [], []
+        values = [f.values for f in facts]
+        rated = [index for index, f in enumerate(facts) if f.ratings]
+        for indicators in self.by_dimension:
+            weights = [i.weight for i in indicators]
+            columns = [self._indicator(i, facts, values, rated) for i in indicators]
+            matrix = np.column_stack([table[codes] for codes, table, _h, _t in columns])
+            dimension_scores.append(weighted_averages(matrix, weights, neutral=self.neutral))
+            pattern_index, shares = self._shares(weights, missing_patterns(matrix))
+            for position, (codes, _table, heads, tails) in enumerate(columns):
+                # the entry's text once per distinct (raw value, pattern of missing data)
+                combined = codes * len(shares) + pattern_index
+                distinct, index = np.unique(combined, return_inverse=True)
+                texts = [
+                    heads[code] + shares[pattern][position] + tails[code]
+                    for code, pattern in zip(
+                        (distinct // len(shares)).tolist(),
+                        (distinct % len(shares)).tolist(),
+                        strict=True,
+                    )
+                ]
+                entries.append(np.array(texts, dtype=object)[index])
+        dimensions = np.column_stack(dimension_scores)
+        totals = weighted_averages(dimensions, self.dimension_weights, neutral=self.neutral)
+        return Scores(
+            dimensions=[HUNDREDTHS_DECIMALS[column] for column in dimension_scores],
+            totals=HUNDREDTHS_DECIMALS[totals],
+            grades=grades_of(totals, self.bands),
+            entries=np.column_stack(entries),
         )
-        if counted == 0:
-            return None, shares
-        if self.neutral:
-            weighted = sum(
-                [
-                    (NEUTRAL_HUNDREDTHS if score is None else score) * w
-                    for score, w in zip(scores, hundredths, strict=True)
-                ]
-            )
-        else:
-            weighted = sum(
-                [
-                    score * w
-                    for score, w in zip(scores, hundredths, strict=True)
-                    if score is not None
-                ]
-            )
-        value, rest = divmod(weighted, counted)
-        return (value + 1 if 2 * rest >= counted else value), shares
 
-    def _column(self, manual: bool, name: str, memo: dict, indicator, facts: list) -> list:
-        """The scored entries (``_scored``) of one indicator for each of ``facts``."""
-        if manual:
-            keys = [
-                None
-                if (rating := f.ratings.get(name) if f.ratings else None) is None
-                # (rating, rated on)
-                else (rating[0], rating[2])
-                for f in facts
-            ]
-        else:
-            keys = [f.values.get(name) for f in facts]
-        get = memo.get
-        column = [get(key) for key in keys]
-        if None in column:
-            for index, found in enumerate(column):
-                if found is None:
-                    key = keys[index]
-                    found = get(key)
-                    if found is None:
-                        found = memo[key] = self._scored(indicator, key)
-                    column[index] = found
-        return column
 
-    def scores(self, facts: list[Facts]) -> list[tuple]:
-        """For each of ``facts``: its dimension scores (in the version's order), total, grade
-        and the JSON text of its indicator results (``kehu.evaluation.results``). Indicator by
-        indicator and dimension by dimension over all of them (a list comprehension each)
-        rather than customer by customer: the same numbers, with less Python per customer."""
-        entries, dimension_values, dimension_decimals = [], [], []
-        for items, weights, patterns, averages in self.plan:
-            columns = [self._column(*item, facts) for item in items]
-            # each customer's scores in this dimension (a dimension has indicators)
-            keys = list(zip(*[[found[0] for found in column] for column in columns], strict=True))
-            get = averages.get
-            found_averages = [get(key) for key in keys]
-            for index, average in enumerate(found_averages):
-                if average is None:
-                    key = keys[index]
-                    average = get(key)
-                    if average is None:
-                        value, shares = self._average(weights, patterns, key)
-                        average = averages[key] = (value, self._decimal(value), shares)
-                    found_averages[index] = average
-            dimension_values.append([average[0] for average in found_averages])
-            dimension_decimals.append([average[1] for average in found_averages])
-            for position, column in enumerate(columns):
-                entries.append(
-                    [
-                        head + average[2][position] + tail
-                        for (_score, head, tail), average in zip(
-                            column, found_averages, strict=True
-                        )
-                    ]
-                )
-        totals = []
-        memo = self._total_memo
-        for key in zip(*dimension_values, strict=True):
-            total = memo.get(key)
-            if total is None:
-                value, _shares = self._average(self.dimension_weights, self._total_patterns, key)
-                value = self._decimal(value)
-                total = memo[key] = (value, grade_of(value, self.bands))
-            totals.append(total)
-        return [
-            (dimensions, total, grade, "[" + ",".join(texts) + "]")
-            for dimensions, (total, grade), texts in zip(
-                zip(*dimension_decimals, strict=True),
-                totals,
-                zip(*entries, strict=True),
-                strict=True,
-            )
-        ]
+# Raw values of at most 15 significant digits (to the cent, below 10^13) are told apart by their
+# nearest floats, and sorted and searched as such in C.
+_FLOAT_EXACT = 10**13
+
+
+def _distinct_raw_values(keys: list) -> tuple[np.ndarray, list] | None:
+    """Each of ``keys`` (raw values to the cent, None: no data) as an index into the distinct
+    keys, and those keys; None when a value is too large to be told apart by its float."""
+    floats = np.array(keys, dtype=np.float64)  # None: NaN
+    finite = np.isfinite(floats)
+    if finite.any() and np.abs(floats[finite]).max() >= _FLOAT_EXACT:
+        return None
+    # "no data" and a negative zero ("-0.00", another text) apart from every number
+    floats[~finite] = -np.inf
+    floats[(floats == 0) & np.signbit(floats)] = np.inf
+    _values, first, codes = np.unique(floats, return_index=True, return_inverse=True)
+    return codes.astype(np.int64), [keys[index] for index in first.tolist()]
+
+
+def _hundredths_decimals() -> np.ndarray:
+    """The decimal of every score in hundredths (0–100.00), indexed by its hundredths; the
+    last (index ``MISSING``) is None."""
+    table = np.empty(10002, dtype=object)
+    table[:10001] = [Decimal(value).scaleb(-2) for value in range(10001)]
+    table[MISSING] = None
+    return table
+
+
+HUNDREDTHS_DECIMALS = _hundredths_decimals()
+
+
+@dataclass
+class Scores:
+    """A run's scores, customer by customer in the order of the facts scored: each
+    dimension's scores (in the version's order) and the totals as decimals (None: no data),
+    the grades, and the JSON text of each indicator result (customers × indicators)."""
+
+    dimensions: list[np.ndarray]
+    totals: np.ndarray
+    grades: np.ndarray
+    entries: np.ndarray
+
+    def texts(self, start: int, stop: int) -> list[str]:
+        """The indicator results column of the customers from ``start`` to ``stop``."""
+        return ["[" + ",".join(row) + "]" for row in self.entries[start:stop].tolist()]
 
 
 def evaluation_run(
@@ -376,31 +362,33 @@ def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -
         sales,
     )
     run_id = run.pk
+    pks = list(facts)
+    scores = scorer.scores(list(facts.values()))
     # the dimensions' columns in the version's order
-    order = [scorer.dimension_keys.index(name) for name in DIMENSION_FIELDS]
+    dimensions = [scores.dimensions[scorer.dimension_keys.index(name)] for name in DIMENSION_FIELDS]
 
-    def rows(chunk):
-        # scored a few hundred customers at a time, so that the COPY keeps receiving rows
-        for start in range(0, len(chunk), SCORED_TOGETHER):
-            part = chunk[start : start + SCORED_TOGETHER]
-            scored = scorer.scores([fact for _pk, fact in part])
-            for (pk, fact), (dimensions, total, grade, indicators) in zip(
-                part, scored, strict=True
-            ):
-                yield (
-                    run_id,
-                    pk,
-                    *[dimensions[index] for index in order],
-                    total,
-                    grade,
-                    round_raw(fact.sales_12m),
-                    abc[pk],
-                    *rfm[pk],
-                    indicators,
-                )
+    def rows(start, stop):
+        for pk, *figures, indicators in zip(
+            pks[start:stop],
+            *[column[start:stop].tolist() for column in dimensions],
+            scores.totals[start:stop].tolist(),
+            scores.grades[start:stop].tolist(),
+            scores.texts(start, stop),
+            strict=True,
+        ):
+            fact = facts[pk]
+            yield (
+                run_id,
+                pk,
+                *figures,
+                round_raw(fact.sales_12m),
+                abc[pk],
+                *rfm[pk],
+                indicators,
+            )
 
-    items, total = list(facts.items()), len(facts)
+    total = len(facts)
     for start in range(0, total, CHUNK):
-        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows(items[start : start + CHUNK]))
+        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows(start, start + CHUNK))
         if progress is not None:
             progress(min(start + CHUNK, total), total)

@@ -50,6 +50,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # nothing reads events by it: by ``actor_name`` (migration 0005)
         null=True,
         blank=True,
         related_name="+",
@@ -63,6 +64,7 @@ class AuditEvent(models.Model):
         ContentType,
         on_delete=models.DO_NOTHING,
         db_constraint=False,
+        db_index=False,  # the index ``audit_object`` starts with it (migration 0005)
         null=True,
         blank=True,
         related_name="+",

@@ -14,6 +14,7 @@ any query.
 """
 
 import datetime
+import operator
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -78,6 +79,7 @@ class RowWriter:
         self.fields = fields or [f for f in model._meta.concrete_fields if not f.primary_key]
         self.columns = [f.column for f in self.fields]
         self._plan_for, self._plan = None, []
+        self._read, self._convert = None, []
         self._auto = [
             f
             for f in self.fields
@@ -97,13 +99,23 @@ class RowWriter:
         key = conn if key is None else key[conn._alias]
         if self._plan_for is not key:
             self._plan = [(f.attname, value_converter(f, key)) for f in self.fields]
+            names = [attname for attname, _c in self._plan]
+            self._read = (
+                operator.itemgetter(*names)
+                if len(names) > 1
+                else lambda loaded, name=names[0]: (loaded[name],)
+            )
+            self._convert = [(i, c) for i, (_a, c) in enumerate(self._plan) if c is not None]
             self._plan_for = key
-        values = []
-        for attname, convert in self._plan:
-            value = getattr(instance, attname)
-            if convert is not None and value is not None:
-                value = convert(value)
-            values.append(value)
+        try:
+            # every value in one call when they are all loaded (they are, but when deferred)
+            values = list(self._read(instance.__dict__))
+        except KeyError:
+            values = [getattr(instance, attname) for attname, _c in self._plan]
+        for index, convert in self._convert:
+            value = values[index]
+            if value is not None:
+                values[index] = convert(value)
         return tuple(values)
 
     def insert(self, instances) -> int:

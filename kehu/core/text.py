@@ -12,11 +12,8 @@ def text_problem(value):
     if isinstance(value, str):
         if "\x00" in value:
             return _("Text must not contain NUL characters.")
-        if not value.isascii():
-            try:
-                value.encode("utf-8")  # refuses exactly the surrogates U+D800..U+DFFF
-            except UnicodeEncodeError:
-                return _("Text contains invalid characters.")
+        if not value.isascii() and not encodes(value):
+            return _("Text contains invalid characters.")
     elif isinstance(value, dict):
         for key, item in value.items():
             problem = text_problem(key) or text_problem(item)
@@ -28,3 +25,12 @@ def text_problem(value):
             if problem:
                 return problem
     return None
+
+
+def encodes(value: str) -> bool:
+    """False for a text holding a lone surrogate (which no database can store)."""
+    try:
+        value.encode("utf-8")  # refuses exactly the surrogates U+D800..U+DFFF
+    except UnicodeEncodeError:
+        return False
+    return True

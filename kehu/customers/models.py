@@ -116,6 +116,7 @@ class Customer(TimeStampedModel):
     currency = models.ForeignKey(
         Currency,
         on_delete=models.PROTECT,
+        db_index=False,  # no list filters or sorts by it; inserts cheaper (migration 0011)
         null=True,
         blank=True,
         related_name="customers",
@@ -228,6 +229,7 @@ class Customer(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_index=False,  # nothing reads customers by it (migration 0011)
         null=True,
         blank=True,
         related_name="+",
@@ -237,6 +239,7 @@ class Customer(TimeStampedModel):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
+        db_index=False,  # nothing reads customers by it (migration 0011)
         null=True,
         blank=True,
         related_name="+",

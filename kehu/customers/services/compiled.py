@@ -19,8 +19,10 @@ column by column).
 """
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models.base import ModelState
 from django.utils import timezone
 
@@ -45,6 +47,26 @@ class _Unsure(Exception):
     """A value the compiled checks do not accept: the full path decides."""
 
 
+# The value types each kind of field's ``to_python`` gives back unchanged (an equal value of
+# the same type): such a value goes straight to the compiled check.
+_AS_IS = (
+    ((models.CharField, models.TextField), str),
+    ((models.DecimalField,), Decimal),
+    ((models.BooleanField,), bool),
+    ((models.DateField,), datetime.date),
+    ((models.IntegerField,), int),
+)
+
+
+def _as_is_type(field):
+    if isinstance(field, models.DateTimeField):
+        return None
+    for kinds, kind in _AS_IS:
+        if isinstance(field, kinds):
+            return kind
+    return None
+
+
 def _column_check(field):
     """``check(value) -> value as stored``, or ``_Unsure``: what ``_apply`` does to the value
     (strip; None for a field that is not nullable), then what ``clean_fields`` would do (the
@@ -53,19 +75,26 @@ def _column_check(field):
     if accepts is None:
         return None
     to_python = field.to_python
+    as_is = _as_is_type(field)
     empty = None
     if not field.null:
         empty = "" if field.empty_strings_allowed else field.get_default()
     credit_code = field.name == "credit_code"
+    # (whether an empty text is accepted does not depend on the row)
+    empty_text_ok = as_is is str and accepts("")
 
     def check(value):
-        if type(value) is str:
+        kind = type(value)
+        if kind is str:
             value = value.strip()
             if credit_code:
                 value = value.replace(" ", "").upper()
+            if empty_text_ok and value == "":
+                return value
         elif value is None:
             value = empty
-        if value is not None and value != "":
+            kind = type(value)
+        if kind is not as_is and value is not None and value != "":
             try:
                 value = to_python(value)
             except (ValidationError, TypeError, ValueError):
@@ -98,7 +127,11 @@ class CompiledCustomerBuilder:
             index = context.references.get(key)
             if index is None:
                 self.enabled = False
-            self.references.append((key, _META.get_field(name), index))
+            field = _META.get_field(name)
+            # An index whose rows do not change while it is used (``stable``) answers a text
+            # the same way every time: its answer (the row and its id) is kept by text.
+            memo = {} if getattr(index, "stable", False) else None
+            self.references.append((key, field, index, field.attname, field.cache_name, memo))
         blank = Customer()
         self.template = {k: v for k, v in blank.__dict__.items() if k != "_state"}
         # A plain field a row leaves out keeps its default: is that accepted? (``code`` and
@@ -114,7 +147,7 @@ class CompiledCustomerBuilder:
                 self.missing_ok[key] = False
         # The other fields (system-maintained ones) keep their defaults: checked once.
         checked = {_META.get_field(k) for k in fields.PLAIN_FIELDS}
-        references = {f for _k, f, _i in self.references}
+        references = {r[1] for r in self.references}
         for field, accepts in _compiled_checks(Customer):
             if field not in checked and field not in references:
                 value = self.template[field.attname]
@@ -122,6 +155,9 @@ class CompiledCustomerBuilder:
                     self.enabled = False
         self.user_fields_field = _META.get_field("user_fields")
         self.class_attname = _META.get_field("customer_class").attname
+        # The day the import started: a later "today" only makes a founding date that the
+        # check below refuses acceptable, and the full path decides every refused row anew.
+        self.today = None
 
     def build(self, data: dict):
         if not self.enabled:
@@ -146,13 +182,21 @@ class CompiledCustomerBuilder:
         state = customer.__dict__
         state.update(self.template)
         state.update(values)
-        state["_state"] = ModelState()
-        for key, field, index in self.references:
+        state["_state"] = model_state = ModelState()
+        related = model_state.fields_cache = {}
+        for key, _field, index, attname, cache_name, memo in self.references:
             if key in data:
-                obj = index.resolve(data[key])  # a refusal: ValidationError
-                state[field.attname] = None if obj is None else obj.pk
-                if obj is not None:
-                    field.set_cached_value(customer, obj)
+                value = data[key]
+                text = memo is not None and type(value) is str
+                found = memo.get(value) if text else None
+                if found is None:
+                    obj = index.resolve(value)  # a refusal: ValidationError
+                    found = (None if obj is None else obj.pk, obj)
+                    if text:
+                        memo[value] = found
+                state[attname] = found[0]
+                if found[1] is not None:
+                    related[cache_name] = found[1]
         if state[self.class_attname] is None:
             raise _Unsure  # required: the full path says so
         _default_salesperson(self.actor, customer, data, self.context)
@@ -172,6 +216,9 @@ class CompiledCustomerBuilder:
         if customer.credit_code and customer.country == "CN":
             state["credit_code"] = validate_credit_code(customer.credit_code)
         founded = customer.founded_on
-        if isinstance(founded, datetime.date) and founded > timezone.localdate():
-            raise _Unsure
+        if isinstance(founded, datetime.date):
+            if self.today is None:
+                self.today = timezone.localdate()
+            if founded > self.today:
+                raise _Unsure
         return customer, tags

@@ -24,6 +24,7 @@ file, and any batch the database refuses.
 import contextlib
 import datetime
 import json
+import operator
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -117,7 +118,6 @@ class CustomerIds:
 
 # How ``CreatedChanges`` shows a field's value (see there).
 _TEXT, _NUMBER, _DECIMAL, _DATE, _RELATED, _OTHER = range(6)
-_MISSING = object()
 
 
 def _field_kind(field) -> tuple[int, object]:
@@ -150,17 +150,19 @@ class CreatedChanges:
     own path."""
 
     def __init__(self):
-        self.plan = [(f.name, f.attname, f, *_field_kind(f)) for f in _fields(Customer)]
+        self.plan = [(f.name, f, *_field_kind(f)) for f in _fields(Customer)]
+        self.read = operator.itemgetter(*(f.attname for f in _fields(Customer)))
+        self.attnames = [f.attname for f in _fields(Customer)]
         self.texts: dict[tuple, str] = {}
 
     def __call__(self, customer: Customer) -> dict:
         """Call inside ``translation.override(settings.LANGUAGE_CODE)``, as the trail does."""
         changes = {}
-        values = customer.__dict__
-        for name, attname, field, kind, quantum in self.plan:
-            value = values.get(attname, _MISSING)
-            if value is _MISSING:
-                value = getattr(customer, attname)
+        try:
+            values = self.read(customer.__dict__)  # all loaded, but when deferred
+        except KeyError:
+            values = [getattr(customer, attname) for attname in self.attnames]
+        for (name, field, kind, quantum), value in zip(self.plan, values, strict=True):
             if value is None:
                 continue
             kind_of_value = type(value)
@@ -192,9 +194,10 @@ class CreatedChanges:
 
 
 class CreateEvents:
-    """The create events of a batch's customers as rows for one insert: what ``event_build``
-    makes of the first one (who, when, which kind of record), with each customer's own id,
-    text, time and changes put in (no model instance per event)."""
+    """The create events of a batch's customers (or other events of one action about them)
+    as rows for one insert: what ``event_build`` makes of the first one (who, when, which kind
+    of record), with each customer's own id, text, time and changes put in (no model instance
+    per event)."""
 
     def __init__(self):
         self.writer = RowWriter(AuditEvent)
@@ -205,13 +208,11 @@ class CreateEvents:
         self.at_field = AuditEvent._meta.get_field("at")
         self.changes_field = AuditEvent._meta.get_field("changes")
 
-    def insert(self, items: list[tuple[Customer, dict]]) -> None:
+    def insert(self, items: list[tuple[Customer, dict]], action=AuditAction.CREATE) -> None:
         if recording_is_suspended() or not items:
             return
         first, _changes = items[0]
-        template = self.writer.row(
-            event_build(action=AuditAction.CREATE, instance=first, customer_id=first.pk)
-        )
+        template = self.writer.row(event_build(action=action, instance=first, customer_id=first.pk))
         at = value_converter(self.at_field, connection) or (lambda value: value)
         changes = value_converter(self.changes_field, connection)
         if self.changes_field.encoder is None:
@@ -275,6 +276,8 @@ class VisibleCustomers:
 class KnownReferences(ReferenceIndex):
     """A ``ReferenceIndex`` that remembers what each value named: the master data does not
     change while the customer sheet is read, and 100,000 rows name the same few rows."""
+
+    stable = True  # (``CompiledCustomerBuilder`` keeps its answers by text too)
 
     def __init__(self, model, rows):
         super().__init__(model, rows)
@@ -653,12 +656,16 @@ class CustomerImporter(CustomerServiceImporter):
         self.create_events.insert(
             [(p.customer, c) for p, c in zip(creates, snapshots, strict=True)]
         )
+        # A new customer's tags: the one event ``customer.tags.set(names)`` records
+        # (``_tag_events``: no names before, none kept), in one insert after the creations.
+        self.create_events.insert(
+            [(p.customer, {"tags": [[], sorted(p.tags)]}) for p in creates if p.tags],
+            action=AuditAction.UPDATE,
+        )
         for pending in creates:
-            customer = pending.customer
-            self.codes[pending.code] = customer.pk
+            self.codes[pending.code] = pending.customer.pk
             self.run.change(self, pending.line, pending.code, "create", {})
             self.run.written["customers"].add(pending.code)
-            events.extend(_tag_events(pending))
         for pending in updates:
             customer = pending.customer
             changes = updated_changes(customer, pending.before)

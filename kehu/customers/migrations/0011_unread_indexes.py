@@ -53,7 +53,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("customers", "0009_class_credit_limit_index"),
+        ("customers", "0010_search_facets"),
         ("masterdata", "0003_tighten_patterns"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -269,6 +269,8 @@ def _where(params: dict) -> tuple[list[str], list]:
                     f" FROM {classes} WHERE code LIKE %s)"
                 )
                 args.append(params["class_code"] + "%")
+            # the words are the row's own ids: the conditions on the ids are not repeated
+            return conditions, args
     if params.get("class_code"):
         conditions.append(f"c.customer_class_id IN (SELECT id FROM {classes} WHERE code LIKE %s)")
         args.append(params["class_code"] + "%")

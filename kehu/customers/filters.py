@@ -53,7 +53,7 @@ from kehu.core.api.schemas import Money, SafeStr
 from kehu.customers.choices import UserFieldType
 from kehu.customers.columns import SORT_PATHS
 from kehu.customers.models import Customer, UserField
-from kehu.customers.search import FACET_PREFIXES, keyword_condition
+from kehu.customers.search import FACET_PREFIXES, keyword_filter
 from kehu.evaluation.choices import AbcClass, RfmSegment
 
 # Sorting: any column of the catalogue that is a real database column (columns.SORT_PATHS).
@@ -384,7 +384,9 @@ class CustomerFilter(BaseModel):
         references = self._reference_ids()
         if self.q:
             facets = {r: ids for r, ids in references.items() if r in FACET_PREFIXES}
-            queryset = queryset.filter(keyword_condition(self.q, facets))
+            keyword, covered = keyword_filter(self.q, facets)
+            queryset = queryset.filter(keyword)
+            references = {r: ids for r, ids in references.items() if r not in covered}
         queryset = self._apply_codes(queryset, references)
         if self.status == "active":
             queryset = queryset.filter(deactivated_on__isnull=True)

@@ -57,16 +57,34 @@ def keyword_condition(keyword: str, facets: dict[str, list[int]] | None = None) 
     caller applies anyway — "the customer's class is one of these" — given here as well so
     that the index answering a one- or two-character keyword intersects them with it: alone,
     neither the keyword nor any of them is selective (docs/architecture.md)."""
+    return keyword_filter(keyword, facets)[0]
+
+
+def keyword_filter(
+    keyword: str, facets: dict[str, list[int]] | None = None
+) -> tuple[Q, frozenset[str]]:
+    """``keyword_condition``, and the relations of ``facets`` whose conditions it holds
+    exactly, so that the caller need not repeat them: on PostgreSQL, where a repeated
+    ``credit_grade_id IN (…)`` makes the planner AND a bitmap of the grade's B-tree index
+    (hundreds of thousands of rows at a million customers) with the GIN index's few
+    thousand. The words are the very ids of the customer row (a generated column), so the
+    condition on them is the condition on the ids. SQLite's caller keeps its conditions:
+    there they cost a look at rows that are read anyway."""
     if not keyword:
-        return Q()
+        return Q(), frozenset()
     if SEPARATOR in keyword:
-        return _scan(keyword)
+        return _scan(keyword), frozenset()
     groups = _facet_groups(facets or {}) if len(keyword) < TRIGRAM else []
     if connection.vendor == "sqlite":
-        return Q(pk__in=_sqlite_matches(keyword, groups))
+        return Q(pk__in=_sqlite_matches(keyword, groups)), frozenset()
     if connection.vendor == "postgresql":
-        return Q(PostgresKeyword(keyword, groups))
-    return _scan(keyword)
+        covered = frozenset(
+            relation
+            for relation, ids in (facets or {}).items()
+            if groups and 0 < len(ids) <= MAX_FACET_IDS
+        )
+        return Q(PostgresKeyword(keyword, groups)), covered
+    return _scan(keyword), frozenset()
 
 
 def _facet_groups(facets: dict[str, list[int]]) -> list[list[str]]:

@@ -9,8 +9,13 @@ for nothing at any date.
 Five grouped queries, whatever the number of customers: the customers' archive values, the
 invoices, the settlements (joined to their invoices), the receipts, and the manual ratings.
 Day differences are computed in SQL with ``DayNumber`` (days since 1970-01-01) on both
-databases. The values derived from those sums (shares, averages, percentiles) are computed in
-Python over the fetched rows, with exact decimals.
+databases. The values derived from those sums (shares, averages, percentiles) are those of
+the exact decimals (``derived_values``, the definition), computed for all customers at once
+over float arrays (``derived_arrays``): the floats round a value to the cent wherever they are
+sure to round it as the decimals would, and the decimals decide the few others (a value within
+a rounding error of half a cent, or a zero whose sign the floats cannot be sure of), as
+``segments.abc_classes`` does near a class boundary. Each distinct cent, date and archive value
+is made a decimal once.
 """
 
 import datetime
@@ -115,22 +120,17 @@ class Facts:
 
 def _fetched(queryset: QuerySet) -> list[tuple]:
     """The rows of a ``values_list`` query straight from the cursor, without Django's
-    converters (a call per value; the caller converts the values it uses: ``_decimals``)."""
+    converters (a call per value; the caller converts the values it uses)."""
     sql, params = queryset.query.sql_with_params()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _decimals(vendor: str):
-    """How a fetched sum becomes a decimal: PostgreSQL's already is one; SQLite's is a float
-    (or an integer), made a decimal as Django's own converter of an aggregate does."""
-    return _FLOAT_DECIMAL if vendor == "sqlite" else None
-
-
-def _invoice_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, tuple]:
-    """Per customer: (last invoice date, invoices and sales of the last 12 months, sales of
-    the 12 before, invoiced, due, due × days overdue today, doubtful)."""
+def _invoice_sums(ids: QuerySet, as_of: datetime.date) -> list[tuple]:
+    """Per customer with invoices: (customer, last invoice date, invoices and sales of the
+    last 12 months, sales of the 12 before, invoiced, due, due × days overdue today,
+    doubtful), as fetched (the sums: SQLite's floats, PostgreSQL's decimals)."""
     today = day_number(as_of)
     start_12 = years_back(as_of, 1)
     start_24 = years_back(as_of, 2)
@@ -163,20 +163,12 @@ def _invoice_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, tuple]:
             "doubtful_amount",
         )
     )
-    convert = _decimals(connections[rows.db].vendor)
-    found = {}
-    for pk, last_on, count, *sums in _fetched(rows):
-        if convert is not None:
-            sums = [convert(value) for value in sums]
-        if type(last_on) is str:  # SQLite
-            last_on = datetime.date.fromisoformat(last_on)
-        found[pk] = (last_on, count, *sums)
-    return found
+    return _fetched(rows)
 
 
-def _settlement_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, tuple]:
-    """Per customer: (settled, settled of due invoices, of those on time, × days late, ×
-    days overdue today, settled of doubtful invoices)."""
+def _settlement_sums(ids: QuerySet, as_of: datetime.date) -> list[tuple]:
+    """Per customer with settlements: (customer, settled, settled of due invoices, of those
+    on time, × days late, × days overdue today, settled of doubtful invoices), as fetched."""
     today = day_number(as_of)
     due = Q(invoice__due_date__lt=as_of)
     doubtful = Q(invoice__due_date__lt=as_of - datetime.timedelta(days=DOUBTFUL_DAYS))
@@ -213,13 +205,11 @@ def _settlement_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, tuple]:
             "settled_doubtful",
         )
     )
-    convert = _decimals(connections[rows.db].vendor)
-    if convert is None:
-        return {pk: tuple(sums) for pk, *sums in _fetched(rows)}
-    return {pk: tuple([convert(value) for value in sums]) for pk, *sums in _fetched(rows)}
+    return _fetched(rows)
 
 
-def _receipt_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, Decimal]:
+def _receipt_sums(ids: QuerySet, as_of: datetime.date) -> list[tuple]:
+    """Per customer with receipts: (customer, received), as fetched."""
     rows = (
         Receipt.objects.filter(customer__in=ids, status=ReceiptStatus.POSTED, date__lte=as_of)
         .order_by()
@@ -227,10 +217,7 @@ def _receipt_sums(ids: QuerySet, as_of: datetime.date) -> dict[int, Decimal]:
         .annotate(received=_sum("amount"))
         .values_list("customer_id", "received")
     )
-    convert = _decimals(connections[rows.db].vendor)
-    if convert is None:
-        return dict(_fetched(rows))
-    return {pk: convert(received) for pk, received in _fetched(rows)}
+    return _fetched(rows)
 
 
 def _ratings(ids: QuerySet, as_of: datetime.date) -> dict[int, dict]:
@@ -259,16 +246,6 @@ def _completed_years(since: datetime.date | None, as_of: datetime.date) -> int |
     return years
 
 
-_NO_INVOICE = dict.fromkeys(
-    (
-        ComputedKey.RECENCY_DAYS,
-        ComputedKey.SALES_GROWTH,
-        ComputedKey.PAID_ON_TIME,
-        ComputedKey.DAYS_OVERDUE,
-        ComputedKey.OVERDUE_SHARE,
-        ComputedKey.DOUBTFUL_SHARE,
-    )
-)
 _NO_SETTLEMENT = (ZERO,) * 6
 # The keys of a customer's raw values, as plain strings (looked up once per customer each).
 _CAPITAL = ComputedKey.CAPITAL.value
@@ -281,6 +258,132 @@ _OVERDUE_DAYS = ComputedKey.DAYS_OVERDUE.value
 _OVERDUE_SHARE = ComputedKey.OVERDUE_SHARE.value
 _DOUBTFUL_SHARE = ComputedKey.DOUBTFUL_SHARE.value
 _CREDIT_USE = ComputedKey.CREDIT_USE.value
+# The raw values derived from the sums (``derived_values``), in this order.
+DERIVED = (_GROWTH, _ON_TIME, _OVERDUE_DAYS, _OVERDUE_SHARE, _DOUBTFUL_SHARE, _CREDIT_USE)
+
+
+def derived_values(
+    invoice: tuple | None, settlement: tuple, received: Decimal | None, credit_limit
+) -> tuple:
+    """The raw values of ``DERIVED`` of one customer from its sums as decimals, exactly (the
+    definition; ``derived_arrays`` computes them for every customer at once). ``invoice``:
+    (sales of the last 12 months, sales of the 12 before, invoiced, due, due × days overdue
+    today, doubtful), None without invoices; ``settlement``: ``_settlement_sums``' sums."""
+    if invoice is None:
+        balance = -(received or ZERO)
+        values = [None] * 5
+    else:
+        sales_12m, sales_prev, invoiced, due_amount, due_days, doubtful = invoice
+        settled, settled_due, on_time, late_days, now_days, settled_doubtful = settlement
+        open_amount = invoiced - settled
+        values = [_raw((sales_12m - sales_prev) * HUNDRED / sales_prev) if sales_prev else None]
+        if due_amount:
+            values += [
+                _raw(on_time * HUNDRED / due_amount),
+                _raw((late_days + due_days - now_days) / due_amount),
+            ]
+        else:
+            values += [None, None]
+        if open_amount > 0:
+            values += [
+                _raw((due_amount - settled_due) * HUNDRED / open_amount),
+                _raw((doubtful - settled_doubtful) * HUNDRED / open_amount),
+            ]
+        else:
+            values += [_ZERO_RAW, _ZERO_RAW]
+        balance = invoiced - (received or ZERO)
+    values.append(_raw(max(balance, ZERO) * HUNDRED / credit_limit) if credit_limit else None)
+    return tuple(values)
+
+
+# A float within this share of its operands' sizes of a half cent (or of zero) is rounded by
+# the decimals instead: well above the error of the floats (SQLite's sums are read to 15
+# significant digits, 5e-15; a float's operation, 1.1e-16).
+_RELATIVE = 1e-12
+# How a raw value of ``derived_arrays`` is told: cents, no data, or the decimals decide.
+CENTS, NONE, EXACT = 0, 1, 2
+# The cents of "-0.00" (a quantized negative value or zero; no whole number of cents).
+NEGATIVE_ZERO = 0.5
+
+
+def _quotient(numerator, size, denominator, den_size, scale: float) -> tuple:
+    """``numerator × scale / denominator`` as floats, and its error bound (``size``: the sum
+    of the numerator's operands' magnitudes, ``den_size``: the denominator's)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = numerator * scale / denominator
+        magnitude = np.abs(denominator)
+        error = _RELATIVE * (size * scale / magnitude + np.abs(value) * (1 + den_size / magnitude))
+    return value, error
+
+
+def _told(value, error, defined, exact_zero) -> tuple[np.ndarray, np.ndarray]:
+    """Cents (rounded half up, as floats; ``NEGATIVE_ZERO``: "-0.00") and how each value is told:
+    ``NONE`` where not ``defined``, ``EXACT`` where the float is too near a half cent or a
+    zero whose sign is unsure (``exact_zero``: zeros reached exactly, signed as the decimals
+    would be)."""
+    with np.errstate(invalid="ignore"):
+        cents = np.rint(value * 100)
+        near = np.abs(np.abs(value * 100 - cents) - 0.5) <= error * 100
+        near |= (cents == 0) & (np.abs(value) <= error) & ~exact_zero
+    cents = np.where(defined, np.where((cents == 0) & np.signbit(value), NEGATIVE_ZERO, cents), 0.0)
+    how = np.where(defined, np.where(near, EXACT, CENTS), NONE)
+    return cents, how
+
+
+def derived_arrays(invoice: np.ndarray, settlement: np.ndarray, received, credit_limit):
+    """``derived_values`` of every customer at once, over floats: per value of ``DERIVED``
+    (cents, how told: ``_told``). ``invoice``: customers × ``derived_values``' invoice sums
+    (NaN: no invoices), ``settlement``: customers × its settlement sums (0: none),
+    ``received`` (0: none) and ``credit_limit`` (NaN: none)."""
+    sales_12m, sales_prev, invoiced, due_amount, due_days, doubtful = invoice.T
+    settled, settled_due, on_time, late_days, now_days, settled_doubtful = settlement.T
+    invoiced_any = ~np.isnan(invoiced)
+    found = []
+    # growth
+    value, error = _quotient(
+        sales_12m - sales_prev, np.abs(sales_12m) + np.abs(sales_prev), sales_prev, 0.0, 100.0
+    )
+    found.append(_told(value, error, invoiced_any & (sales_prev != 0), sales_12m == sales_prev))
+    due_any = invoiced_any & (due_amount != 0)
+    value, error = _quotient(on_time, np.abs(on_time), due_amount, 0.0, 100.0)
+    found.append(_told(value, error, due_any, on_time == 0))
+    numerator = late_days + due_days - now_days
+    size = np.abs(late_days) + np.abs(due_days) + np.abs(now_days)
+    value, error = _quotient(numerator, size, due_amount, 0.0, 1.0)
+    # a zero is exact when at most two of the operands are not zero (one subtraction)
+    found.append(
+        _told(value, error, due_any, (numerator == 0) & ((late_days == 0) | (due_days == 0)))
+    )
+    open_amount = invoiced - settled
+    open_size = np.abs(invoiced) + np.abs(settled)
+    # whether the open amount is above zero: sure when it is 0 (the same sums) or far from it
+    open_sure = (open_amount == 0) | (np.abs(open_amount) > _RELATIVE * open_size)
+    for due_part, settled_part in ((due_amount, settled_due), (doubtful, settled_doubtful)):
+        value, error = _quotient(
+            due_part - settled_part,
+            np.abs(due_part) + np.abs(settled_part),
+            open_amount,
+            open_size,
+            100.0,
+        )
+        cents, how = _told(value, error, invoiced_any, due_part == settled_part)
+        closed = open_sure & ~(open_amount > 0)
+        cents[closed], how[closed] = 0.0, CENTS
+        how[invoiced_any & ~open_sure] = EXACT
+        found.append((cents, how))
+    received = np.where(received == 0, 0.0, received)  # ``received or ZERO``
+    balance = np.where(invoiced_any, invoiced, 0.0) - received
+    balance_size = np.where(invoiced_any, np.abs(invoiced), 0.0) + np.abs(received)
+    # ``max(balance, ZERO)``: the balance itself unless below zero (a zero keeps its sign)
+    positive = np.where(balance < 0, 0.0, balance)
+    value, error = _quotient(
+        positive, np.where(balance < 0, 0.0, balance_size), credit_limit, 0.0, 100.0
+    )
+    cents, how = _told(value, error, credit_limit > 0, positive == 0)
+    # a balance near zero: whether it is below zero is the decimals' to say
+    how[(credit_limit > 0) & (balance != 0) & (np.abs(balance) <= _RELATIVE * balance_size)] = EXACT
+    found.append((cents, how))
+    return found
 
 
 class _Whole(dict):
@@ -291,80 +394,194 @@ class _Whole(dict):
         return value
 
 
+class _Cents(dict):
+    """Cents (floats) as raw values: decimals to the cent, made once each."""
+
+    def __missing__(self, cents: float) -> Decimal:
+        value = Decimal("-0.00") if cents == NEGATIVE_ZERO else Decimal(int(cents)).scaleb(-2)
+        self[cents] = value
+        return value
+
+
+def _column(rows: list[tuple], index: np.ndarray, count: int, width: int, empty: float):
+    """The sums of ``rows`` (customer first, then ``width`` sums last) as a customers ×
+    ``width`` float array, in the order given by ``index`` (row → position)."""
+    table = np.full((count, width), empty)
+    if rows:
+        table[index] = np.array([row[-width:] for row in rows], dtype=np.float64)
+    return table
+
+
 def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts]:
     """Every computed indicator's raw value (rounded to the cent) for every customer of
-    ``customers``."""
+    ``customers``.
+
+    The values derived from the sums are computed over float arrays (``derived_arrays``) and
+    made decimals once per distinct cent; a value the floats cannot round for sure (near a
+    half cent, or a zero of unsure sign) is the decimals' (``derived_values``)."""
     ids = customers.order_by().values("pk")
+    sqlite = connections[customers.db].vendor == "sqlite"
+    convert = _FLOAT_DECIMAL if sqlite else _same
+    money = _sqlite_money if sqlite else _same
     invoices = _invoice_sums(ids, as_of)
     settlements = _settlement_sums(ids, as_of)
     receipts = _receipt_sums(ids, as_of)
     ratings = _ratings(ids, as_of)
-    archive = customers.order_by("pk").values_list(
-        "pk", "registered_capital", "annual_revenue", "founded_on", "credit_limit"
-    )
-    whole = _Whole()
-    zero_raw = whole[0]
-    quantize = Decimal.quantize  # ``_raw`` without a call of its own: once per raw value
-    facts: dict[int, Facts] = {}
-    for pk, capital, revenue, founded_on, credit_limit in archive.iterator(chunk_size=5000):
-        inv = invoices.get(pk)
-        years = _completed_years(founded_on, as_of)
-        if capital is None:
-            capital = revenue
-        values = {
-            _CAPITAL: None if capital is None else quantize(capital, RAW_PLACES, ROUND_HALF_UP),
-            _YEARS: None if years is None else whole[years],
-        }
-        fact = Facts(values=values, ratings=ratings.get(pk, {}))
-        if inv is None:
-            values.update(_NO_INVOICE)
-            values[_INVOICES_12M] = zero_raw
-            balance = -(receipts.get(pk) or ZERO)
-        else:
-            last_on, count, sales_12m, sales_prev, invoiced, due_amount, due_days, doubtful = inv
-            settled, settled_due, on_time, late_days, now_days, settled_doubtful = settlements.get(
-                pk, _NO_SETTLEMENT
-            )
-            fact.last_invoice_on = last_on
-            fact.invoices_12m = count
-            fact.sales_12m = sales_12m
-            open_amount = invoiced - settled
-            values[_RECENCY] = whole[(as_of - last_on).days]
-            values[_INVOICES_12M] = whole[count]
-            values[_GROWTH] = (
-                quantize((sales_12m - sales_prev) * HUNDRED / sales_prev, RAW_PLACES, ROUND_HALF_UP)
-                if sales_prev
-                else None
-            )
-            if due_amount:
-                values[_ON_TIME] = quantize(
-                    on_time * HUNDRED / due_amount, RAW_PLACES, ROUND_HALF_UP
-                )
-                values[_OVERDUE_DAYS] = quantize(
-                    (late_days + due_days - now_days) / due_amount, RAW_PLACES, ROUND_HALF_UP
-                )
-            else:
-                values[_ON_TIME] = values[_OVERDUE_DAYS] = None
-            if open_amount > 0:
-                values[_OVERDUE_SHARE] = quantize(
-                    (due_amount - settled_due) * HUNDRED / open_amount, RAW_PLACES, ROUND_HALF_UP
-                )
-                values[_DOUBTFUL_SHARE] = quantize(
-                    (doubtful - settled_doubtful) * HUNDRED / open_amount,
-                    RAW_PLACES,
-                    ROUND_HALF_UP,
-                )
-            else:
-                values[_OVERDUE_SHARE] = values[_DOUBTFUL_SHARE] = _ZERO_RAW
-            balance = invoiced - (receipts.get(pk) or ZERO)
-        values[_CREDIT_USE] = (
-            quantize(max(balance, ZERO) * HUNDRED / credit_limit, RAW_PLACES, ROUND_HALF_UP)
-            if credit_limit
-            else None
+    # the archive's values as fetched (the decimals made once per distinct value, below)
+    archive = _fetched(
+        customers.order_by("pk").values_list(
+            "pk", "registered_capital", "annual_revenue", "founded_on", "credit_limit"
         )
-        facts[pk] = fact
+    )
+    pks = np.array([row[0] for row in archive], dtype=np.int64)
+    count = len(pks)
+
+    def positions(rows):
+        return np.searchsorted(pks, np.array([row[0] for row in rows], dtype=np.int64))
+
+    invoice_at = positions(invoices)
+    settlement_at = positions(settlements)
+    derived = derived_arrays(
+        _column(invoices, invoice_at, count, 6, np.nan),
+        _column(settlements, settlement_at, count, 6, 0.0),
+        _column(receipts, positions(receipts), count, 1, 0.0)[:, 0],
+        np.array([np.nan if row[4] is None else row[4] for row in archive], dtype=np.float64),
+    )
+    cents_decimal = _Cents()
+    columns = []
+    for cents, how in derived:
+        column = [cents_decimal[value] for value in cents.tolist()]
+        for position in np.flatnonzero(how == NONE).tolist():
+            column[position] = None
+        columns.append(column)
+    exact = np.flatnonzero(np.any([how == EXACT for _cents, how in derived], axis=0)).tolist()
+    if exact:
+        _exact_values(
+            exact,
+            derived,
+            columns,
+            archive,
+            invoices,
+            invoice_at,
+            settlements,
+            settlement_at,
+            receipts,
+            convert,
+            money,
+        )
+    whole = _Whole()
+    capitals = _Memo(lambda value: None if value is None else _raw(money(value)))
+    years = _Memo(lambda day: _whole_or_none(whole, _completed_years(_date(day), as_of)))
+    columns.append(
+        [
+            capitals[revenue if capital is None else capital]
+            for _pk, capital, revenue, *_r in archive
+        ]
+    )
+    columns.append([years[row[3]] for row in archive])
+    recency = [None] * count
+    invoices_12m = [whole[0]] * count
+    last_on = [None] * count
+    counts = [0] * count
+    sales_12m = [ZERO] * count
+    last_days = _Memo(lambda day: _date(day))
+    for position, (_pk, day, invoiced_12m, sales, *_sums) in zip(
+        invoice_at.tolist(), invoices, strict=True
+    ):
+        day = last_on[position] = last_days[day]
+        recency[position] = whole[(as_of - day).days]
+        invoices_12m[position] = whole[invoiced_12m]
+        counts[position] = invoiced_12m
+        sales_12m[position] = convert(sales)
+    columns += [recency, invoices_12m]
+    keys = (*DERIVED, _CAPITAL, _YEARS, _RECENCY, _INVOICES_12M)
+    facts = {
+        pk: Facts(
+            sales_12m=sales,
+            values=dict(zip(keys, row, strict=True)),
+            last_invoice_on=day,
+            invoices_12m=invoiced_12m,
+            ratings=ratings.get(pk, {}),
+        )
+        for pk, sales, day, invoiced_12m, *row in zip(
+            pks.tolist(), sales_12m, last_on, counts, *columns, strict=True
+        )
+    }
     sales_percentiles(facts)
     return facts
+
+
+def _same(value):
+    return value
+
+
+_MONEY_PLACES = Decimal(1).scaleb(-MONEY["decimal_places"])
+_MONEY_CONTEXT = decimal.Context(prec=MONEY["max_digits"])
+
+
+def _sqlite_money(value) -> Decimal | None:
+    """An amount column's value as fetched from SQLite made a decimal, as Django does."""
+    if value is None:
+        return None
+    return _FLOAT_DECIMAL(value).quantize(_MONEY_PLACES, context=_MONEY_CONTEXT)
+
+
+def _date(day) -> datetime.date | None:
+    """A date as fetched (SQLite: its ISO text)."""
+    return datetime.date.fromisoformat(day) if type(day) is str else day
+
+
+def _whole_or_none(whole: "_Whole", number: int | None) -> Decimal | None:
+    return None if number is None else whole[number]
+
+
+class _Memo(dict):
+    """A function's results by fetched value, made once per distinct value (a zero is not
+    kept: ``-0.0`` equals ``0.0`` as a key, and would not make the same decimal)."""
+
+    def __init__(self, function):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, value):
+        found = self.function(value)
+        if value != 0:
+            self[value] = found
+        return found
+
+
+def _exact_values(
+    exact,
+    derived,
+    columns,
+    archive,
+    invoices,
+    invoice_at,
+    settlements,
+    settlement_at,
+    receipts,
+    convert,
+    money,
+) -> None:
+    """The raw values at ``exact`` (positions) that the floats could not round for sure,
+    from the decimals (``derived_values``)."""
+    invoice_of = dict(zip(invoice_at.tolist(), invoices, strict=True))
+    settlement_of = dict(zip(settlement_at.tolist(), settlements, strict=True))
+    received_of = dict(receipts)
+    for position in exact:
+        pk, *_archive, credit_limit = archive[position]
+        invoice = invoice_of.get(position)
+        settlement = settlement_of.get(position)
+        received = received_of.get(pk)
+        values = derived_values(
+            None if invoice is None else tuple(map(convert, invoice[3:])),
+            _NO_SETTLEMENT if settlement is None else tuple(map(convert, settlement[1:])),
+            None if received is None else convert(received),
+            money(credit_limit),
+        )
+        for column, (_cents, how), value in zip(columns, derived, values, strict=True):
+            if how[position] == EXACT:
+                column[position] = value
 
 
 def sales_percentiles(facts: dict[int, Facts]) -> None:

@@ -10,7 +10,8 @@ of the column, written ~17 times per customer.
 A run writes the JSON text itself (``entry_head`` / ``entry_tail`` around the weight, built
 once per distinct value); the readers get ``IndicatorResultRow`` objects, whose attributes are
 those the explanation table and the API read. The column keeps that text as written
-(``ResultsJSONField``: ``json`` on PostgreSQL rather than ``jsonb``; decision 0011).
+(``ResultsJSONField``: ``json`` on PostgreSQL rather than ``jsonb``, decision 0011; not
+re-checked by SQLite, decision 0013).
 """
 
 import json
@@ -29,18 +30,26 @@ class ExactDecoder(json.JSONDecoder):
 
 
 class ResultsJSONField(models.JSONField):
-    """A JSON column kept as the text written, checked to be JSON but not taken apart: ``json``
-    on PostgreSQL (``jsonb`` would parse every entry into its binary form at each write, the
-    largest part of writing a run's results), and on SQLite the ``JSONField``'s own checked
-    text. It is written and read whole only: no lookups into it (PostgreSQL's ``json`` has no
-    containment or key operators of its own). Read as text on PostgreSQL, so that
-    ``from_db_value`` parses it with the field's decoder (psycopg would parse ``json`` with
-    floats)."""
+    """A JSON column kept as the text written, not taken apart: ``json`` on PostgreSQL, which
+    checks it is JSON (``jsonb`` would parse every entry into its binary form at each write,
+    the largest part of writing a run's results; decision 0011), and on SQLite the
+    ``JSONField``'s text column without its ``JSON_VALID`` check (decision 0013: the run writes
+    the text itself; SQLite parsed each row again on insert). It is written and read whole
+    only: no lookups into it (PostgreSQL's ``json`` has no containment or key operators of its
+    own). Read as text on PostgreSQL, so that ``from_db_value`` parses it with the field's
+    decoder (psycopg would parse ``json`` with floats)."""
 
     def db_type(self, connection):
         if connection.vendor == "postgresql":
             return "json"
         return super().db_type(connection)
+
+    def db_check(self, connection):
+        # No CHECK (JSON_VALID(...)) on SQLite: it parsed every row's text again on insert
+        # (decision 0013; PostgreSQL's ``json`` type checks the text itself).
+        if connection.vendor == "sqlite":
+            return None
+        return super().db_check(connection)
 
     def select_format(self, compiler, sql, params):
         if compiler.connection.vendor == "postgresql":

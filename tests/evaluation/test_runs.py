@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import json
 from decimal import Decimal
 
 import pytest
@@ -213,3 +214,25 @@ def test_a_date_before_1900_is_refused():
     assert error.value.message_dict == {
         "as_of": ["An evaluation cannot be as of a date before 1900-01-01."]
     }
+
+
+def test_each_result_s_indicators_column_is_the_json_the_run_meant():
+    # The database does not check this column on SQLite (decision 0013): the run's own JSON
+    # text must parse, entry by entry, to the values the readers show.
+    example_build()
+    run = evaluation_run(actor=None, as_of=AS_OF)
+    sql = {
+        "postgresql": "SELECT id, indicators::text FROM evaluation_customerevaluation "
+        "WHERE run_id = %s",
+        "sqlite": "SELECT id, indicators FROM evaluation_customerevaluation WHERE run_id = %s",
+    }[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [run.pk])
+        texts = dict(cursor.fetchall())
+    assert len(texts) == run.customer_count
+    for result in CustomerEvaluation.objects.filter(run=run):
+        entries = json.loads(texts[result.pk], parse_float=Decimal)
+        shown = indicator_results(result)
+        assert [entry[0] for entry in entries] == [row.indicator.pk for row in shown]
+        assert [entry[4] for entry in entries] == [row.explanation for row in shown]
+        assert all(len(entry) == 5 for entry in entries)

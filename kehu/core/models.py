@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from kehu.core.text import encodes, text_problem
+from kehu.core.text import text_is_clean, text_problem
 
 # SQLite keeps decimals as floating-point numbers, exact to 15 significant digits (Django's
 # converter reads them back at that precision). A longer value would come back changed, and one
@@ -172,8 +172,7 @@ def _field_check(field):
                 isinstance(value, str)
                 and len(value) <= longest
                 and (choices is None or value in choices)
-                and "\x00" not in value
-                and (value.isascii() or encodes(value))  # ``text_problem``'s rules
+                and text_is_clean(value)
             ):
                 return False
             for validator in others:

@@ -27,6 +27,12 @@ def text_problem(value):
     return None
 
 
+def text_is_clean(value: str) -> bool:
+    """``text_problem(value) is None`` for a text, without building the message: the check
+    of hot paths (the import's compiled field checks)."""
+    return "\x00" not in value and (value.isascii() or encodes(value))
+
+
 def encodes(value: str) -> bool:
     """False for a text holding a lone surrogate (which no database can store)."""
     try:

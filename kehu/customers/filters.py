@@ -384,7 +384,9 @@ class CustomerFilter(BaseModel):
         references = self._reference_ids()
         if self.q:
             facets = {r: ids for r, ids in references.items() if r in FACET_PREFIXES}
-            keyword, covered = keyword_filter(self.q, facets)
+            # the ordering: SQLite may walk its index for a page of many matches
+            ordering = self.ordering.removeprefix("-")
+            keyword, covered = keyword_filter(self.q, facets, ordering=ordering)
             queryset = queryset.filter(keyword)
             references = {r: ids for r, ids in references.items() if r not in covered}
         queryset = self._apply_codes(queryset, references)

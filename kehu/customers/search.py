@@ -26,7 +26,9 @@ from importlib import import_module
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Q
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models.expressions import Col, Expression
+from django.db.models.lookups import Lookup
+from django.db.models.sql.where import AND, WhereNode
 
 from kehu.customers.models import Contact, Customer
 
@@ -61,36 +63,45 @@ def keyword_condition(keyword: str, facets: dict[str, list[int]] | None = None) 
 
 
 def keyword_filter(
-    keyword: str, facets: dict[str, list[int]] | None = None
+    keyword: str, facets: dict[str, list[int]] | None = None, *, ordering: str | None = None
 ) -> tuple[Q, frozenset[str]]:
     """``keyword_condition``, and the relations of ``facets`` whose conditions it holds
-    exactly, so that the caller need not repeat them: on PostgreSQL, where a repeated
-    ``credit_grade_id IN (…)`` makes the planner AND a bitmap of the grade's B-tree index
-    (hundreds of thousands of rows at a million customers) with the GIN index's few
-    thousand. The words are the very ids of the customer row (a generated column), so the
-    condition on them is the condition on the ids. SQLite's caller keeps its conditions:
-    there they cost a look at rows that are read anyway."""
+    exactly, so that the caller need not repeat them.
+
+    PostgreSQL: a repeated ``credit_grade_id IN (…)`` makes the planner AND a bitmap of the
+    grade's B-tree index (hundreds of thousands of rows at a million customers) with the GIN
+    index's few thousand. The words are the very ids of the customer row (a generated
+    column), so the condition on them is the condition on the ids.
+
+    SQLite: a repeated condition reads two columns deep in every matching row, for the page
+    and again for the count (thousands of rows). The words are kept by triggers and name the
+    class's and the region's ancestors too, which stay those of the customer: only a leaf holds
+    customers, and a node that holds customers or has children never changes its code (hence
+    its parent; kehu/masterdata/services/trees.py). A subtree condition is held exactly when
+    its ids are whole subtrees (``_tops``; those of a code prefix always are).
+
+    ``ordering`` is the field the caller sorts by: for ``WALK_ORDERINGS`` the condition may
+    let SQLite walk its index for a page of many matches (``SqliteMatches``)."""
     if not keyword:
         return Q(), frozenset()
     if SEPARATOR in keyword:
         return _scan(keyword), frozenset()
-    groups = _facet_groups(facets or {}) if len(keyword) < TRIGRAM else []
+    short = len(keyword) < TRIGRAM
     if connection.vendor == "sqlite":
-        return Q(pk__in=_sqlite_matches(keyword, groups)), frozenset()
+        groups, covered = _facet_groups(facets or {}) if short and keyword.isalnum() else ([], ())
+        sql, params = _sqlite_matches(keyword, groups)
+        walk = ordering if ordering in WALK_ORDERINGS else None
+        return Q(SqliteMatches(sql, params, walk)), frozenset(covered)
     if connection.vendor == "postgresql":
-        covered = frozenset(
-            relation
-            for relation, ids in (facets or {}).items()
-            if groups and 0 < len(ids) <= MAX_FACET_IDS
-        )
-        return Q(PostgresKeyword(keyword, groups)), covered
+        groups, covered = _facet_groups(facets or {}) if short else ([], ())
+        return Q(PostgresKeyword(keyword, groups)), frozenset(covered)
     return _scan(keyword), frozenset()
 
 
-def _facet_groups(facets: dict[str, list[int]]) -> list[list[str]]:
+def _facet_groups(facets: dict[str, list[int]]) -> tuple[list[list[str]], list[str]]:
     """The facet words to intersect with the keyword: one group of words (any of them) per
     condition, leaving out conditions with no ids (they match nothing, which the caller's own
-    condition says) or too many.
+    condition says) or too many; and the relations whose conditions the words hold exactly.
 
     PostgreSQL's words (a generated column) are the customer's own class, region and grade.
     SQLite's (kept by triggers) also name every ancestor of the class and the region, and each
@@ -98,35 +109,46 @@ def _facet_groups(facets: dict[str, list[int]]) -> list[list[str]]:
     a grade one word too — FTS5 intersects a few long word lists at a cost that grows with
     their lengths, so one word of the pair costs less than the two (docs/architecture.md)."""
     facets = {r: sorted(set(ids)) for r, ids in facets.items() if 0 < len(ids) <= MAX_FACET_IDS}
-    if connection.vendor == "sqlite":
-        for relation in ("customer_class", "region"):
-            if relation in facets:
-                facets[relation] = _tops(relation, facets[relation])
-        classes, grades = facets.get("customer_class", []), facets.get("credit_grade", [])
-        if classes and grades and len(classes) * len(grades) <= MAX_FACET_IDS:
-            del facets["customer_class"], facets["credit_grade"]
-            pairs = [f"c{node}g{grade}" for node in classes for grade in grades]
-            return [pairs, *_groups(facets)]
-    return _groups(facets)
+    if connection.vendor != "sqlite":
+        return _groups(facets), list(facets)
+    covered = list(facets)
+    for relation in ("customer_class", "region"):
+        if relation in facets:
+            facets[relation], whole = _tops(relation, facets[relation])
+            if not whole:
+                covered.remove(relation)  # the tops' words hold more: the condition stays
+    classes, grades = facets.get("customer_class", []), facets.get("credit_grade", [])
+    if classes and grades and len(classes) * len(grades) <= MAX_FACET_IDS:
+        del facets["customer_class"], facets["credit_grade"]
+        pairs = [f"c{node}g{grade}" for node in classes for grade in grades]
+        return [pairs, *_groups(facets)], covered
+    return _groups(facets), covered
 
 
 def _groups(facets: dict[str, list[int]]) -> list[list[str]]:
     return [[f"{FACET_PREFIXES[r]}{pk}" for pk in ids] for r, ids in facets.items()]
 
 
-def _tops(relation: str, ids: list[int]) -> list[int]:
-    """Of the tree nodes ``ids``, those whose parent is not one of them."""
+def _tops(relation: str, ids: list[int]) -> tuple[list[int], bool]:
+    """Of the tree nodes ``ids``, those whose parent is not one of them; and whether every
+    child of the nodes is one of them (whole subtrees: then the words of the tops name
+    exactly the customers of ``ids``)."""
     model = Customer._meta.get_field(relation).related_model
-    return sorted(
-        model._default_manager.filter(pk__in=ids)
-        .exclude(parent__in=ids)
-        .values_list("pk", flat=True)
-    )
+    nodes = model._default_manager.filter(Q(pk__in=ids) | Q(parent__in=ids))
+    wanted = set(ids)
+    tops, whole = [], True
+    for pk, parent in nodes.values_list("pk", "parent_id"):
+        if pk in wanted and parent not in wanted:
+            tops.append(pk)
+        whole = whole and (pk in wanted or parent not in wanted)
+    return sorted(tops), whole
 
 
-def _sqlite_matches(keyword: str, groups: list[list[str]]) -> RawSQL:
+def _sqlite_matches(keyword: str, groups: list[list[str]]) -> tuple[str, tuple]:
+    """The subquery of the ids of the customers matching ``keyword`` (and the facet words
+    ``groups``), and its parameters."""
     if len(keyword) >= TRIGRAM:
-        return RawSQL(
+        return (
             "SELECT rowid FROM customers_search WHERE customers_search MATCH %s",
             (_phrase(keyword),),
         )
@@ -140,12 +162,12 @@ def _sqlite_matches(keyword: str, groups: list[list[str]]) -> RawSQL:
                 *("(" + " OR ".join(_phrase(w) for w in group) + ")" for group in groups),
             ]
         )
-        return RawSQL("SELECT rowid FROM customers_grams WHERE customers_grams MATCH %s", (query,))
+        return "SELECT rowid FROM customers_grams WHERE customers_grams MATCH %s", (query,)
     # Punctuation (not a word character for the grams' tokenizer): the trigrams that start
     # with the keyword, from the trigram table's vocabulary.
     # The trigram tokenizer folds case, so its vocabulary is in lower case. The upper bound
     # is the keyword followed by the last code point: every term that starts with it.
-    return RawSQL(
+    return (
         "SELECT rowid FROM customers_search WHERE customers_search MATCH ("
         " SELECT coalesce(group_concat('\"' || replace(term, '\"', '\"\"') || '\"', ' OR '),"
         " '\"\"') FROM customers_search_terms WHERE term >= %s AND term <= %s)",
@@ -156,6 +178,103 @@ def _sqlite_matches(keyword: str, groups: list[list[str]]) -> RawSQL:
 def _phrase(keyword: str) -> str:
     """``keyword`` as an FTS5 phrase: quoted, its quotes doubled, nothing else special."""
     return '"' + keyword.replace('"', '""') + '"'
+
+
+# A page sorted by one of these fields (indexed, never empty: the index is the order) may
+# be read by walking its index on SQLite rather than by reading every match (SqliteMatches).
+WALK_ORDERINGS = frozenset({"code"})
+# ... when the keyword has at least this many matches per row up to the page's end: measured
+# at a million customers, 2,000 matches for a first page of 51 ids is where both cost about
+# the same (≈10 ms); the walk reads about (customers ÷ matches) index entries per row.
+WALK_RATIO = 40
+
+
+class SqliteMatches(Expression):
+    """SQLite's keyword condition, ``id IN (SELECT rowid FROM <FTS table> WHERE … MATCH …)``.
+
+    Reading the matches costs a look-up of every matching customer row by its id (≈3–4 µs
+    each at a million customers: 30–40 ms for 10,000 matches), for the page and again for
+    its count; two ways round it:
+
+    - The count (``count_up_to``, which ``keyset.count_up_to`` calls when this is the
+      queryset's only condition) is that of the FTS table's rows alone: the triggers keep
+      exactly one document per customer (migration customers/0010), so the matching rowids
+      are the matching customers.
+    - A page sorted by ``walk`` (one of ``WALK_ORDERINGS``, whose index is the order) with
+      many matches: the first rows in the order are then near the start of the index, so
+      walking it and keeping the ids that are in the match list reads fewer rows —
+      ``+id IN (…)``, the unary plus keeps the planner from reading by the ids. Chosen when
+      the query being compiled has a limit, is sorted by ``walk`` first, and the FTS table
+      has at least ``WALK_RATIO`` matches per row up to the page's end (a capped count of the
+      FTS table alone, ≈1–5 ms), and no other condition than the page's position stands
+      beside the keyword. Elsewhere — other orderings or conditions, exports, few matches —
+      the ids are read as usual. The walk stops at the page's end; at worst (a page near the
+      end of the list) it reads the rest of the index, never the table."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, sql: str, params: tuple, walk: str | None = None):
+        super().__init__()
+        self.sql, self.params, self.walk = sql, tuple(params), walk
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.sql!r}, {self.params!r}, {self.walk!r})"
+
+    def get_group_by_cols(self):
+        return []
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        column = f"{table}.{connection.ops.quote_name(Customer._meta.pk.column)}"
+        plus = "+" if self._walks(compiler.query) else ""
+        return f"{plus}{column} IN ({self.sql})", self.params
+
+    def count_up_to(self, limit: int) -> int:
+        """How many customers match, counting no further than ``limit``."""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM ({self.sql} LIMIT {limit:d})", self.params)  # noqa: S608 - our own subquery
+            return cursor.fetchone()[0]
+
+    def _walks(self, query) -> bool:
+        if self.walk is None or query.high_mark is None or not query.order_by:
+            return False
+        if query.model is not Customer or _order_field(query.order_by[0]) != self.walk:
+            return False
+        # Another condition (a user's scope, a status…) could discard most matches, and the
+        # walk would read far into the index for the page's rows: only the page's position
+        # (the sorted column and the id) may stand beside the keyword.
+        position = {Customer._meta.get_field(self.walk).column, Customer._meta.pk.column}
+        where = query.where
+        if where.negated or where.connector != AND:
+            return False
+        for child in where.children:
+            keyword = isinstance(getattr(child, "lhs", None), SqliteMatches)
+            if not keyword and not _on_columns(child, position):
+                return False
+        enough = WALK_RATIO * query.high_mark
+        return self.count_up_to(enough) >= enough
+
+
+def _on_columns(node, columns: set[str]) -> bool:
+    """Whether the condition ``node`` compares only ``columns`` of the customer with values."""
+    if isinstance(node, WhereNode):
+        return all(_on_columns(child, columns) for child in node.children)
+    return (
+        isinstance(node, Lookup)
+        and isinstance(node.lhs, Col)
+        and node.lhs.target.model is Customer
+        and node.lhs.target.column in columns
+        and not hasattr(node.rhs, "resolve_expression")
+    )
+
+
+def _order_field(order) -> str | None:
+    """The field name of an ``order_by`` item ("code", "-code", ``F("code").asc()``)."""
+    if isinstance(order, str):
+        return order.removeprefix("-")
+    expression = getattr(order, "expression", None)
+    return getattr(expression, "name", None)
 
 
 class PostgresKeyword(Expression):

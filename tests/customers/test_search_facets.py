@@ -5,13 +5,17 @@ The customers found are exactly those a plain scan finds, on both databases, and
 follow every change of a customer's class, region or grade, whatever writes it."""
 
 import itertools
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from kehu.core import keyset
 from kehu.customers import search
 from kehu.customers.filters import CustomerFilter
 from kehu.customers.models import Customer
+from kehu.customers.search import keyword_condition
 from kehu.customers.services import customer_update
 from kehu.masterdata.models import CreditGrade, CustomerClass, Region
 from tests import factories
@@ -172,3 +176,108 @@ def test_postgresql_asks_the_grams_column_for_the_keyword_and_the_words(archive)
     assert "search_grams @> ARRAY[lower(%s), %s]::text[]" in sql
     assert "search_grams && ARRAY[%s, %s, %s]::text[]" in sql
     assert params[:5] == ("泰", f"grd{grade}", *(f"cls{pk}" for pk in classes))
+
+
+# -- the list as the API pages and counts it (issue 5) ------------------------------------------
+#
+# On SQLite the keyword's index answers more than the matches: the conditions its words hold
+# exactly are not repeated, the count comes from the index alone, and a page sorted by code
+# with many matches walks the code index. Each must give what a plain scan gives.
+
+CUSTOMERS = "/api/v1/customers"
+
+
+def _api_list(api, **params) -> tuple[int, bool, list[str]]:
+    """The first page's count and whether it is exact, and the codes of every page (two
+    rows a page, following the next cursor)."""
+    query = {**params, "page_size": 2}
+    codes, first = [], None
+    while True:
+        response = api.get(f"{CUSTOMERS}?{urlencode(query, doseq=True)}")
+        assert response.status_code == 200, response.json()
+        data = response.json()
+        first = first or data
+        codes += [row["code"] for row in data["results"]]
+        if not data["next_cursor"]:
+            return first["count"], first["count_exact"], codes
+        query["cursor"] = data["next_cursor"]
+
+
+@pytest.fixture(params=["walk", "read by id"])
+def page_path(request, monkeypatch):
+    """SQLite's two ways to a page sorted by code: forced, whatever the number of matches."""
+    monkeypatch.setattr(search, "WALK_RATIO", 0 if request.param == "walk" else 10**9)
+    return request.param
+
+
+@pytest.mark.parametrize("ordering", ["code", "-code", "name"])
+def test_the_api_pages_and_counts_what_a_scan_finds(api, archive, page_path, ordering):
+    checked = 0
+    for keyword, classes, grades in itertools.product(
+        ["泰", "锐", "公司", "1", "泰锐家"], CLASSES, GRADES
+    ):
+        expected = Customer.objects.filter(
+            code__in=_scanned(keyword, classes, credit_grade=grades)
+        ).order_by(ordering, "pk")
+        expected = list(expected.values_list("code", flat=True))
+        conditions = {"q": keyword, "class_code": classes, "credit_grade": grades}
+        assert _api_list(api, **conditions, ordering=ordering) == (
+            len(expected),
+            True,
+            expected,
+        ), conditions
+        checked += len(expected) > 2  # more than one page
+    assert checked > 10
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's ways to a page")
+@pytest.mark.parametrize(("ratio", "walks"), [(0, True), (10**9, False)])
+def test_sqlite_walks_the_code_index_only_for_many_matches(archive, monkeypatch, ratio, walks):
+    """The test above goes both ways: a page sorted by code walks the index when the
+    keyword has at least WALK_RATIO matches per row of the page and no other condition than
+    the page's position could discard them; nothing else does."""
+    monkeypatch.setattr(search, "WALK_RATIO", ratio)
+    queryset = CustomerFilter(q="泰", class_code=["01"]).apply(Customer.objects.all())
+
+    def page(queryset, codes):
+        with CaptureQueriesContext(connection) as queries:
+            assert list(queryset.values_list("code", flat=True)[:2]) == codes
+        return any('+"customers_customer"."id" IN' in q["sql"] for q in queries)
+
+    assert page(queryset, ["P1", "P2"]) == walks
+    assert page(queryset.filter(code__gt="P1"), ["P2", "P5"]) == walks  # a next page
+    assert page(queryset.reverse(), ["P5", "P2"]) == walks
+    assert not page(queryset.order_by("name", "pk"), ["P1", "P2"])
+    assert not page(queryset.filter(region__code="3101"), ["P1", "P2"])  # a scope, say
+    with CaptureQueriesContext(connection) as queries:
+        assert queryset.count() == 3
+    assert not any("+" in q["sql"] for q in queries)
+
+
+def test_the_count_from_the_index_follows_deleted_customers_and_caps(api, archive):
+    assert _api_list(api, q="公司")[:2] == (5, True)
+    Customer.objects.filter(code__in=["P2", "P3"]).delete()  # no service: the database's own
+    assert _api_list(api, q="公司") == (3, True, ["P1", "P4", "P5"])
+    assert keyset.count_up_to(Customer.objects.filter(keyword_condition("公司")), 2) == (2, False)
+    assert keyset.count_up_to(Customer.objects.filter(keyword_condition("公司")), 3) == (3, True)
+    # with another condition (a user's scope, say) the rows themselves are counted
+    scoped = Customer.objects.filter(code__in=["P1", "P2", "P5"])
+    assert keyset.count_up_to(scoped.filter(keyword_condition("公司")), 10) == (2, True)
+
+
+def test_a_class_condition_that_is_not_whole_subtrees_is_kept(archive):
+    """The word of a class names its whole subtree: "class 01 itself" (which holds no
+    customer, its children do) is not "01 and its children", so that condition stays."""
+    top, leaf, other = (CustomerClass.objects.get(code=c).pk for c in ("01", "0101", "0102"))
+
+    def filtered(classes):
+        keyword, covered = search.keyword_filter("锐", {"customer_class": classes})
+        queryset = Customer.objects.filter(keyword)
+        if "customer_class" not in covered:
+            queryset = queryset.filter(customer_class__in=classes)
+        return sorted(queryset.values_list("code", flat=True)), "customer_class" in covered
+
+    assert filtered([top]) == ([], connection.vendor == "postgresql")
+    assert filtered([top, leaf]) == (["P1", "P4", "P5"], connection.vendor == "postgresql")
+    assert filtered([top, leaf, other]) == (["P1", "P4", "P5"], True)
+    assert filtered([leaf]) == (["P1", "P4", "P5"], True)

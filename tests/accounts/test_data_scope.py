@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser, Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kehu.accounts.models import DataScope
 from kehu.accounts.services import data_scope_set, token_create, user_create
@@ -238,16 +240,22 @@ def test_api_filters_and_keyword_search_stay_inside_the_scope(client, world):
     assert api.get(CUSTOMERS).json()["count"] == 1
 
 
-def test_api_list_query_count_does_not_grow_for_a_scoped_user(
-    client, world, django_assert_max_num_queries
-):
+def test_api_list_query_count_does_not_grow_for_a_scoped_user(client, world):
     api = client_for(client, world["li"])
     api.get(CUSTOMERS)
+
+    def reads() -> int:
+        # not the savepoint and planner setting of PostgreSQL's page read (kehu/core/keyset.py)
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(CUSTOMERS).status_code == 200
+        skipped = ("SAVEPOINT", "RELEASE", "SET ")
+        return len([q for q in queries if not q["sql"].upper().startswith(skipped)])
+
+    with_one = reads()
     for _ in range(10):
         factories.customer("0101", salesperson="S1")
-
-    with django_assert_max_num_queries(8):
-        assert api.get(CUSTOMERS).json()["count"] == 11
+    assert api.get(CUSTOMERS).json()["count"] == 11
+    assert reads() == with_one <= 8
 
 
 # The web UI ----------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ import random
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.test import RequestFactory
 
 from bench.measure import Result, Timing, timed
@@ -199,11 +199,14 @@ def service_statements(user, case: Case) -> list[tuple[str, object]]:
 
 
 def replay(statements: list[tuple[str, object]]) -> None:
-    """The service's statements again, as they were, every row fetched."""
-    with connection.cursor() as cursor:
+    """The service's statements again, as they were, every row fetched; in one transaction,
+    so that a setting the service makes for its transaction (PostgreSQL's page read: ``SET
+    LOCAL``, kehu/core/keyset.py) holds as it did."""
+    with transaction.atomic(), connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
-            cursor.fetchall()
+            if cursor.description is not None:
+                cursor.fetchall()
 
 
 # ── the hand-written way ──────────────────────────────────────────────────────────────────

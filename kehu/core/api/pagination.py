@@ -12,7 +12,7 @@ from kehu.core import keyset
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 # A list that may be large counts its rows only this far (``count_exact`` false beyond).
-COUNT_LIMIT = 10_000
+COUNT_LIMIT = keyset.COUNT_LIMIT
 
 
 class PageParams(BaseModel):
@@ -111,13 +111,19 @@ def cursor_paginate(
     keys = keyset.sort_keys(queryset)
     if params.cursor:
         cursor = keyset.decode_cursor(params.cursor, keys)
-        window = keyset.window_at_cursor(queryset, keys, cursor, params.page_size, values)
+    # counted first: a result known to be small is read whole before it is sorted (keyset._ids)
+    count, exact = keyset.count_up_to(queryset, COUNT_LIMIT)
+    if params.cursor:
+        window = keyset.window_at_cursor(
+            queryset, keys, cursor, params.page_size, values, counted=exact
+        )
         page = None
     else:
         offset = (params.page - 1) * params.page_size
-        window = keyset.window_at_offset(queryset, keys, offset, params.page_size, values)
+        window = keyset.window_at_offset(
+            queryset, keys, offset, params.page_size, values, counted=exact
+        )
         page = params.page
-    count, exact = keyset.count_up_to(queryset, COUNT_LIMIT)
     next_cursor = window.next.encode() if window.next else None
     previous_cursor = window.previous.encode() if window.previous else None
     rows = window.rows

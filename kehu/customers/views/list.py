@@ -586,10 +586,13 @@ class CustomerListView(DeclaredPermissionsMixin, TemplateView):
                 if cursor.values is None and count_exact:
                     # the last page, as long as by page numbers
                     size = paginator.count - (paginator.num_pages - 1) * PAGE_SIZE or PAGE_SIZE
-                return keyset.window_at_cursor(queryset, keys, cursor, size), None
+                return (
+                    keyset.window_at_cursor(queryset, keys, cursor, size, counted=count_exact),
+                    None,
+                )
         number = paginator.get_page(params.get("page")).number
         offset = (number - 1) * PAGE_SIZE
-        window = keyset.window_at_offset(queryset, keys, offset, PAGE_SIZE)
+        window = keyset.window_at_offset(queryset, keys, offset, PAGE_SIZE, counted=count_exact)
         return window, number
 
     @staticmethod

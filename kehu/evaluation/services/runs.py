@@ -37,7 +37,7 @@ from kehu.evaluation.models import (
     Scorecard,
     ScorecardVersion,
 )
-from kehu.evaluation.results import entry_head, entry_tail, number_text
+from kehu.evaluation.results import entry_head, entry_tail, insufficient_text, number_text
 from kehu.evaluation.scoring import ZERO, Weighted, rule_points, weighted_average
 from kehu.evaluation.scoring_arrays import (
     MISSING,
@@ -120,39 +120,27 @@ class _Scorer:
         ]
         self.points = {i.pk: rule_points(i.rule) for i in indicators}
         self.bands = [(band.grade, band.min_total) for band in version.grades.all()]
-        self.left_out = _("insufficient data: left out, the other weights re-normalised")
-        self.neutral_text = _("insufficient data: counted as neutral (50)")
-        self.no_rating = _("no rating")
+        self.insufficient = insufficient_text(self.neutral)
         self.rated = _("rated %(rating)s of 5 on %(date)s")
-        self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
-        # each title as the start of an entry's JSON tail (``entry_tail`` without the end)
-        self.title_texts = {pk: entry_tail(title)[:-2] for pk, title in self.titles.items()}
         self.dimension_weights = [dim.weight for dim in self.dimensions]
         self.dimension_keys = [dim.key for dim in self.dimensions]
 
     def _texts(self, indicator: Indicator, key, score: Decimal | None) -> tuple[str, str]:
         """The JSON text of an entry before its weight and after it, for an indicator's raw
-        value (or a manual indicator's (rating, rated on); None: no data) and its score."""
+        value (or a manual indicator's (rating, rated on); None: no data) and its score. Only
+        a manual rating's explanation is stored (it names the day of the rating); the others
+        follow from the entry's numbers (``results.explanation_text``)."""
         pk = indicator.pk
-        if key is not None and indicator.source != IndicatorSource.MANUAL:
-            # the common case: "title: raw → score" after the title's JSON text made once
-            # (numbers need no escaping)
-            raw_text, score_text = f"{key:f}", f"{score:f}"
-            return (
-                f"[{pk},{raw_text},{score_text},",
-                f'{self.title_texts[pk]}: {raw_text} → {score_text}"]',
-            )
-        manual = indicator.source == IndicatorSource.MANUAL
+        if indicator.source != IndicatorSource.MANUAL:
+            return entry_head(pk, key, score), entry_tail()
         if key is None:
-            raw, text = None, self.no_rating if manual else self.titles[pk]
-        else:
-            raw = Decimal(key[0])
-            text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
+            return entry_head(pk, None, score), entry_tail()
+        text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
         if score is None:
-            explanation = f"{text} — {self.neutral_text if self.neutral else self.left_out}"
+            explanation = f"{text} — {self.insufficient}"
         else:
             explanation = f"{text} → {_fmt(score)}"
-        return entry_head(pk, raw, score), entry_tail(explanation)
+        return entry_head(pk, Decimal(key[0]), score), entry_tail(explanation)
 
     def _indicator(
         self, indicator: Indicator, facts: list[Facts], values: list, rated: list
@@ -248,8 +236,8 @@ class _Scorer:
         dimensions = np.column_stack(dimension_scores)
         totals = weighted_averages(dimensions, self.dimension_weights, neutral=self.neutral)
         return Scores(
-            dimensions=[HUNDREDTHS_DECIMALS[column] for column in dimension_scores],
-            totals=HUNDREDTHS_DECIMALS[totals],
+            dimensions=[HUNDREDTHS_WRITTEN[column] for column in dimension_scores],
+            totals=HUNDREDTHS_WRITTEN[totals],
             grades=grades_of(totals, self.bands),
             entries=np.column_stack(entries),
         )
@@ -263,7 +251,14 @@ _FLOAT_EXACT = 10**13
 def _distinct_raw_values(keys: list) -> tuple[np.ndarray, list] | None:
     """Each of ``keys`` (raw values to the cent, None: no data) as an index into the distinct
     keys, and those keys; None when a value is too large to be told apart by its float."""
-    floats = np.array(keys, dtype=np.float64)  # None: NaN
+    # Each distinct object made a float once: the raw values of a column are shared
+    # decimals (``indicators``' memos make each distinct value once), and a decimal's float
+    # is slow to make.
+    objects = {id(key): key for key in keys}
+    float_of = dict(
+        zip(objects, np.array(list(objects.values()), dtype=np.float64).tolist(), strict=True)
+    )
+    floats = np.array(list(map(float_of.__getitem__, map(id, keys))), dtype=np.float64)
     finite = np.isfinite(floats)
     if finite.any() and np.abs(floats[finite]).max() >= _FLOAT_EXACT:
         return None
@@ -284,13 +279,21 @@ def _hundredths_decimals() -> np.ndarray:
 
 
 HUNDREDTHS_DECIMALS = _hundredths_decimals()
+# The same scores as the numbers written into the results' columns: floats, each the nearest
+# to its hundredths, whose shortest text (``repr``, what COPY sends) is that decimal, and which
+# SQLite stores as it would store the decimal's text (a REAL, or an INTEGER when whole) —
+# without a decimal made into text and parsed again for every value of every row.
+HUNDREDTHS_WRITTEN = np.empty(10002, dtype=object)
+HUNDREDTHS_WRITTEN[:10001] = [value / 100 for value in range(10001)]
+HUNDREDTHS_WRITTEN[MISSING] = None
 
 
 @dataclass
 class Scores:
     """A run's scores, customer by customer in the order of the facts scored: each
-    dimension's scores (in the version's order) and the totals as decimals (None: no data),
-    the grades, and the JSON text of each indicator result (customers × indicators)."""
+    dimension's scores (in the version's order) and the totals as they are written
+    (``HUNDREDTHS_WRITTEN``; None: no data), the grades, and the JSON text of each indicator
+    result (customers × indicators)."""
 
     dimensions: list[np.ndarray]
     totals: np.ndarray

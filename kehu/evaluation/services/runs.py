@@ -1,12 +1,15 @@
 """Evaluation runs (SPEC §6): score every customer of a scope as of a date, set-based.
 
-The raw values come from a handful of grouped queries (``indicators.facts_computed``); the
-scores, dimension scores, totals and grades are computed for every customer at once over numpy
-arrays (``_Scorer``, with ``kehu.evaluation.scoring_arrays``: the numbers of
-``kehu.evaluation.scoring``, exactly; decision 0012), as are the ABC classes and RFM segments
-(``kehu.evaluation.segments``); the results are written with bulk inserts (``executemany`` /
-``COPY``), in chunks, one row per customer (its indicators in one JSON column, kept as text:
-decisions 0010 and 0011), each row's JSON text joined as it is copied. No query runs per
+The raw values come from a handful of grouped queries (``indicators.facts_computed``), as
+columns (``indicators.Computed``: per computed key the customers' raw values, and their floats);
+the scores, dimension scores, totals and grades are computed for every customer at once over
+numpy arrays (``_Scorer``, with ``kehu.evaluation.scoring_arrays``: the numbers of
+``kehu.evaluation.scoring``, exactly; decision 0012), a column per indicator, each told apart
+into its distinct raw values by their floats; so are the ABC classes and RFM segments
+(``kehu.evaluation.segments``, over the sales and recency columns). The results are written
+with bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer zipped from
+those columns (its indicators in one JSON column, kept as text: decisions 0010 and 0011), each
+row's JSON text joined as it is copied; nothing is looked up per customer. No query runs per
 customer. Python's cyclic garbage collector is off meanwhile
 (``kehu.core.collection.collections_paused``): the run's many small objects have no cycles
 to find."""
@@ -28,8 +31,8 @@ from kehu.core.bulk import large_aggregation_settings, rows_insert
 from kehu.core.collection import collections_paused
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import customers_visible_to
-from kehu.evaluation.choices import IndicatorSource, InsufficientData, RunStatus
-from kehu.evaluation.indicators import Facts, facts_computed, round_raw
+from kehu.evaluation.choices import ComputedKey, IndicatorSource, InsufficientData, RunStatus
+from kehu.evaluation.indicators import Computed, facts_computed, raw_column
 from kehu.evaluation.models import (
     CustomerEvaluation,
     EvaluationRun,
@@ -47,7 +50,7 @@ from kehu.evaluation.scoring_arrays import (
     scores_of,
     weighted_averages,
 )
-from kehu.evaluation.segments import abc_classes, rfm_scores
+from kehu.evaluation.segments import abc_classes_in_order, rfm_scores_in_order
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
@@ -142,30 +145,33 @@ class _Scorer:
             explanation = f"{text} → {_fmt(score)}"
         return entry_head(pk, Decimal(key[0]), score), entry_tail(explanation)
 
-    def _indicator(
-        self, indicator: Indicator, facts: list[Facts], values: list, rated: list
-    ) -> tuple:
+    def _indicator(self, indicator: Indicator, facts: Computed) -> tuple:
         """Each customer's key for ``indicator`` as an index into its distinct keys (array),
         and per distinct key: the score (hundredths, ``MISSING``: no data) and the entry's
-        texts before and after the weight. ``values``: each customer's raw values, ``rated``:
-        the positions of the customers with manual ratings."""
+        texts before and after the weight."""
         if indicator.source == IndicatorSource.MANUAL:
             name = indicator.key
             # (rating, rated on) of the customers with ratings; the others have none
             distinct: dict = {None: 0}
-            codes = np.zeros(len(values), np.int64)
-            for index in rated:
-                rating = facts[index].ratings.get(name)
+            codes = np.zeros(len(facts), np.int64)
+            for position, ratings in sorted(facts.ratings.items()):
+                rating = ratings.get(name)
                 if rating is not None:
-                    codes[index] = distinct.setdefault((rating[0], rating[2]), len(distinct))
+                    codes[position] = distinct.setdefault((rating[0], rating[2]), len(distinct))
             present = list(distinct)[1:]
             scores = scores_of(
                 np.array([key[0] * 100 for key in present], np.int64), self.points[indicator.pk]
             ).tolist()
-            scored = dict(zip(present, scores, strict=True))
-            return (codes, *self._entries(indicator, list(distinct), scored))
-        keys = list(map(dict.get, values, repeat(indicator.computed_key)))
-        coded = _distinct_raw_values(keys)
+            return (codes, *self._entries(indicator, list(distinct), [MISSING, *scores]))
+        name = indicator.computed_key
+        keys = facts.values.get(name)
+        if keys is None:
+            keys = [None] * len(facts)
+        floats = facts.floats.get(name)
+        if floats is None:
+            coded = _distinct_raw_values(keys)
+        else:
+            coded = _distinct_floats(floats.copy(), keys)
         if coded is None:  # values too large for floats: told apart as decimals
             distinct = {}
             codes = np.array([distinct.setdefault(key, len(distinct)) for key in keys], np.int64)
@@ -173,19 +179,22 @@ class _Scorer:
         else:
             codes, distinct = coded
         present = [key for key in distinct if key is not None]
-        scores = scores_of(
-            np.array([hundredths(key) for key in present], np.int64), self.points[indicator.pk]
-        ).tolist()
-        scored = dict(zip(present, scores, strict=True))
-        return (codes, *self._entries(indicator, distinct, scored))
+        found = iter(
+            scores_of(
+                np.array([hundredths(key) for key in present], np.int64),
+                self.points[indicator.pk],
+            ).tolist()
+        )
+        scores = [MISSING if key is None else next(found) for key in distinct]
+        return (codes, *self._entries(indicator, distinct, scores))
 
-    def _entries(self, indicator: Indicator, distinct: list, scored: dict) -> tuple:
-        """Per distinct key: its score (hundredths, ``MISSING``: no data) as an array, and the
-        texts of its entry before and after the weight."""
+    def _entries(self, indicator: Indicator, distinct: list, scored: list) -> tuple:
+        """Per distinct key: its score (hundredths, ``MISSING``: no data; ``scored``: in the
+        order of ``distinct``) as an array, and the texts of its entry before and after the
+        weight."""
         decimals = HUNDREDTHS_DECIMALS
         scores, heads, tails = [], [], []
-        for key in distinct:
-            score = scored.get(key, MISSING)
+        for key, score in zip(distinct, scored, strict=True):
             head, tail = self._texts(indicator, key, decimals[score])
             scores.append(score)
             heads.append(head)
@@ -209,14 +218,13 @@ class _Scorer:
             shares.append([number_text(share) for share in found])
         return index, shares
 
-    def scores(self, facts: list[Facts]) -> "Scores":
-        """The dimension scores, totals, grades and indicator results of each of ``facts``."""
+    def scores(self, facts: Computed) -> "Scores":
+        """The dimension scores, totals, grades and indicator results of each customer of
+        ``facts``, in its order."""
         dimension_scores, entries = [], []
-        values = [f.values for f in facts]
-        rated = [index for index, f in enumerate(facts) if f.ratings]
         for indicators in self.by_dimension:
             weights = [i.weight for i in indicators]
-            columns = [self._indicator(i, facts, values, rated) for i in indicators]
+            columns = [self._indicator(i, facts) for i in indicators]
             matrix = np.column_stack([table[codes] for codes, table, _h, _t in columns])
             dimension_scores.append(weighted_averages(matrix, weights, neutral=self.neutral))
             pattern_index, shares = self._shares(weights, missing_patterns(matrix))
@@ -259,6 +267,11 @@ def _distinct_raw_values(keys: list) -> tuple[np.ndarray, list] | None:
         zip(objects, np.array(list(objects.values()), dtype=np.float64).tolist(), strict=True)
     )
     floats = np.array(list(map(float_of.__getitem__, map(id, keys))), dtype=np.float64)
+    return _distinct_floats(floats, keys)
+
+
+def _distinct_floats(floats: np.ndarray, keys: list) -> tuple[np.ndarray, list] | None:
+    """``_distinct_raw_values`` of ``keys`` given their floats (NaN: None; changed here)."""
     finite = np.isfinite(floats)
     if finite.any() and np.abs(floats[finite]).max() >= _FLOAT_EXACT:
         return None
@@ -352,46 +365,40 @@ def _commit_without_waiting() -> None:
         cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:
+def _results_write(run: EvaluationRun, scorer: _Scorer, facts: Computed, progress) -> None:
     """Every customer's result with its indicators (one JSON column), in bulk
-    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers). The rows are
-    made as they are written: on PostgreSQL the server reads a chunk's ``COPY`` data while
-    the next rows are scored."""
-    sales = {pk: f.sales_12m for pk, f in facts.items()}
-    abc = abc_classes(sales)
-    rfm = rfm_scores(
-        {pk: f.values.get("recency_days") for pk, f in facts.items()},
-        {pk: f.invoices_12m for pk, f in facts.items()},
-        sales,
+    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers). Every column is
+    made for all customers at once; the rows are zipped from them as they are written: on
+    PostgreSQL the server reads a chunk's ``COPY`` data while the next rows are scored."""
+    abc = abc_classes_in_order(facts.sales_12m, facts.sales_floats)
+    rfm = rfm_scores_in_order(
+        facts.floats[ComputedKey.RECENCY_DAYS.value],
+        facts.invoices_12m,
+        facts.sales_12m,
+        facts.sales_floats,
     )
-    run_id = run.pk
-    pks = list(facts)
-    scores = scorer.scores(list(facts.values()))
+    sales = raw_column(facts.sales_12m)
+    scores = scorer.scores(facts)
     # the dimensions' columns in the version's order
     dimensions = [scores.dimensions[scorer.dimension_keys.index(name)] for name in DIMENSION_FIELDS]
-
-    def rows(start, stop):
-        for pk, *figures, indicators in zip(
-            pks[start:stop],
-            *[column[start:stop].tolist() for column in dimensions],
-            scores.totals[start:stop].tolist(),
-            scores.grades[start:stop].tolist(),
-            scores.texts(start, stop),
-            strict=True,
-        ):
-            fact = facts[pk]
-            yield (
-                run_id,
-                pk,
-                *figures,
-                round_raw(fact.sales_12m),
-                abc[pk],
-                *rfm[pk],
-                indicators,
-            )
-
+    columns = [
+        facts.pks,
+        *[column.tolist() for column in dimensions],
+        scores.totals.tolist(),
+        scores.grades.tolist(),
+        sales,
+        abc,
+        *rfm,
+    ]
     total = len(facts)
     for start in range(0, total, CHUNK):
-        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows(start, start + CHUNK))
+        stop = min(start + CHUNK, total)
+        rows = zip(
+            repeat(run.pk, stop - start),
+            *[column[start:stop] for column in columns],
+            scores.texts(start, stop),
+            strict=True,
+        )
+        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows)
         if progress is not None:
-            progress(min(start + CHUNK, total), total)
+            progress(stop, total)

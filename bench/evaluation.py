@@ -255,7 +255,9 @@ def run(context) -> list[Result]:
     ratio = p50 / bare_p50 if bare_p50 else None
     cpu_ratio = Timing(cpus).p50 / Timing(bare_cpus).p50 if Timing(bare_cpus).p50 else None
     seconds = SECONDS.get(context.vendor, SECONDS["sqlite"])
-    at_target = customers == TARGET_CUSTOMERS
+    # the target's data set: 100,000 customers loaded (the run scores those not deactivated
+    # as of the date, about 97 % of them)
+    at_target = context.scale == TARGET_CUSTOMERS
     note = "" if at_target else f"the targets are for {TARGET_CUSTOMERS:,} customers"
     what = f"{customers:,} customers, {documents:,} documents"
     return [

@@ -16,13 +16,23 @@ sure to round it as the decimals would, and the decimals decide the few others (
 a rounding error of half a cent, or a zero whose sign the floats cannot be sure of), as
 ``segments.abc_classes`` does near a class boundary. Each distinct cent, date and archive value
 is made a decimal once.
+
+The result is columnar (``Computed``): per computed key, the customers' raw values as a list in
+the order of their primary keys, with the same values as a float array wherever the floats come
+without converting a decimal each (the derived values' cents, days, counts, percentiles); the
+12-month sales, last invoice dates, invoice counts and ratings by position likewise. The
+scoring, ABC/RFM and the writing of a run consume these columns whole; ``computed[pk]`` is one
+customer's ``Facts``, for whatever needs a customer at a time.
 """
 
+import bisect
 import datetime
 import decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import chain, repeat
+from operator import itemgetter
 
 import numpy as np
 from django.db import connections
@@ -92,6 +102,12 @@ def round_raw(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
 
 
+def raw_column(values: list[Decimal]) -> list[Decimal]:
+    """``round_raw`` of each of ``values`` (decimals, no None), without a call of Python's
+    per value."""
+    return list(map(Decimal.quantize, values, repeat(RAW_PLACES), repeat(ROUND_HALF_UP)))
+
+
 def _raw(value: Decimal) -> Decimal:
     return value.quantize(RAW_PLACES, rounding=ROUND_HALF_UP)
 
@@ -116,6 +132,39 @@ class Facts:
     last_invoice_on: datetime.date | None = None
     invoices_12m: int = 0
     ratings: dict = field(default_factory=dict)  # indicator key -> (rating, id, rated_on)
+
+
+@dataclass
+class Computed:
+    """What the documents and the archive say about a run's customers as of the date, column
+    by column: position ``i`` of every column is the customer ``pks[i]`` (in the order of
+    their primary keys). ``computed[pk]`` is one customer's ``Facts``."""
+
+    pks: list[int]
+    values: dict[str, list]  # computed key -> each customer's raw value (None: no data)
+    # computed key -> the same raw values as floats (the float nearest to each decimal; NaN:
+    # no data; -0.0: "-0.00"), for the keys whose floats come without a conversion each
+    floats: dict[str, np.ndarray]
+    sales_12m: list[Decimal]
+    sales_floats: np.ndarray | None  # ``segments.sales_floats(sales_12m)``
+    last_invoice_on: list[datetime.date | None]
+    invoices_12m: np.ndarray
+    ratings: dict[int, dict]  # position -> indicator key -> (rating, id, rated_on)
+
+    def __len__(self) -> int:
+        return len(self.pks)
+
+    def __getitem__(self, pk: int) -> Facts:
+        position = bisect.bisect_left(self.pks, pk)
+        if position == len(self.pks) or self.pks[position] != pk:
+            raise KeyError(pk)
+        return Facts(
+            sales_12m=self.sales_12m[position],
+            values={key: column[position] for key, column in self.values.items()},
+            last_invoice_on=self.last_invoice_on[position],
+            invoices_12m=int(self.invoices_12m[position]),
+            ratings=self.ratings.get(position, {}),
+        )
 
 
 def _fetched(queryset: QuerySet) -> list[tuple]:
@@ -258,6 +307,7 @@ _OVERDUE_DAYS = ComputedKey.DAYS_OVERDUE.value
 _OVERDUE_SHARE = ComputedKey.OVERDUE_SHARE.value
 _DOUBTFUL_SHARE = ComputedKey.DOUBTFUL_SHARE.value
 _CREDIT_USE = ComputedKey.CREDIT_USE.value
+_PERCENTILE = ComputedKey.SALES_PERCENTILE.value
 # The raw values derived from the sums (``derived_values``), in this order.
 DERIVED = (_GROWTH, _ON_TIME, _OVERDUE_DAYS, _OVERDUE_SHARE, _DOUBTFUL_SHARE, _CREDIT_USE)
 
@@ -408,11 +458,12 @@ def _column(rows: list[tuple], index: np.ndarray, count: int, width: int, empty:
     ``width`` float array, in the order given by ``index`` (row → position)."""
     table = np.full((count, width), empty)
     if rows:
-        table[index] = np.array([row[-width:] for row in rows], dtype=np.float64)
+        sums = chain.from_iterable(map(itemgetter(slice(-width, None)), rows))
+        table[index] = np.fromiter(sums, np.float64, len(rows) * width).reshape(-1, width)
     return table
 
 
-def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts]:
+def facts_computed(customers: QuerySet, as_of: datetime.date) -> Computed:
     """Every computed indicator's raw value (rounded to the cent) for every customer of
     ``customers``.
 
@@ -441,31 +492,35 @@ def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts
 
     invoice_at = positions(invoices)
     settlement_at = positions(settlements)
+    receipt_at = positions(receipts)
     derived = derived_arrays(
         _column(invoices, invoice_at, count, 6, np.nan),
         _column(settlements, settlement_at, count, 6, 0.0),
-        _column(receipts, positions(receipts), count, 1, 0.0)[:, 0],
+        _column(receipts, receipt_at, count, 1, 0.0)[:, 0],
         np.array([np.nan if row[4] is None else row[4] for row in archive], dtype=np.float64),
     )
     cents_decimal = _Cents()
-    columns = []
+    columns, floats = [], []
     for cents, how in derived:
-        column = [cents_decimal[value] for value in cents.tolist()]
+        column = list(map(cents_decimal.__getitem__, cents.tolist()))
         for position in np.flatnonzero(how == NONE).tolist():
             column[position] = None
         columns.append(column)
+        floats.append(_cents_floats(cents, how))
     exact = np.flatnonzero(np.any([how == EXACT for _cents, how in derived], axis=0)).tolist()
     if exact:
         _exact_values(
             exact,
             derived,
             columns,
+            floats,
             archive,
             invoices,
             invoice_at,
             settlements,
             settlement_at,
             receipts,
+            receipt_at,
             convert,
             money,
         )
@@ -484,31 +539,83 @@ def facts_computed(customers: QuerySet, as_of: datetime.date) -> dict[int, Facts
     last_on = [None] * count
     counts = [0] * count
     sales_12m = [ZERO] * count
+    gaps = []
     last_days = _Memo(lambda day: _date(day))
     for position, (_pk, day, invoiced_12m, sales, *_sums) in zip(
         invoice_at.tolist(), invoices, strict=True
     ):
         day = last_on[position] = last_days[day]
-        recency[position] = whole[(as_of - day).days]
+        gap = (as_of - day).days
+        gaps.append(gap)
+        recency[position] = whole[gap]
         invoices_12m[position] = whole[invoiced_12m]
         counts[position] = invoiced_12m
         sales_12m[position] = convert(sales)
-    columns += [recency, invoices_12m]
-    keys = (*DERIVED, _CAPITAL, _YEARS, _RECENCY, _INVOICES_12M)
-    facts = {
-        pk: Facts(
-            sales_12m=sales,
-            values=dict(zip(keys, row, strict=True)),
-            last_invoice_on=day,
-            invoices_12m=invoiced_12m,
-            ratings=ratings.get(pk, {}),
-        )
-        for pk, sales, day, invoiced_12m, *row in zip(
-            pks.tolist(), sales_12m, last_on, counts, *columns, strict=True
-        )
-    }
-    sales_percentiles(facts)
-    return facts
+    recency_floats = np.full(count, np.nan)
+    recency_floats[invoice_at] = gaps
+    counts_array = np.array(counts, dtype=np.int64)
+    amounts = sales_floats(sales_12m)
+    percentiles, percentile_floats = _percentiles(sales_12m, amounts)
+    values = dict(
+        zip((*DERIVED, _CAPITAL, _YEARS), columns, strict=True),
+        **{_RECENCY: recency, _INVOICES_12M: invoices_12m, _PERCENTILE: percentiles},
+    )
+    floats = dict(
+        zip(DERIVED, floats, strict=True),
+        **{
+            _RECENCY: recency_floats,
+            _INVOICES_12M: counts_array.astype(np.float64),
+            _PERCENTILE: percentile_floats,
+        },
+    )
+    return Computed(
+        pks=pks.tolist(),
+        values=values,
+        floats={key: column for key, column in floats.items() if column is not None},
+        sales_12m=sales_12m,
+        sales_floats=amounts,
+        last_invoice_on=last_on,
+        invoices_12m=counts_array,
+        ratings=dict(
+            zip(
+                np.searchsorted(pks, np.fromiter(ratings, np.int64, len(ratings))).tolist(),
+                ratings.values(),
+                strict=True,
+            )
+        ),
+    )
+
+
+def _cents_floats(cents: np.ndarray, how: np.ndarray) -> np.ndarray:
+    """The raw values of ``derived_arrays``' cents as floats: each the float nearest to its
+    decimal (a whole number of cents over 100, rounded once), -0.0 for "-0.00", NaN for no
+    data (the decimals' own values, ``EXACT``, are set by ``_exact_values``)."""
+    found = np.where(cents == NEGATIVE_ZERO, -0.0, cents / 100)
+    found[how == NONE] = np.nan
+    return found
+
+
+def _percentiles(sales: list, amounts: np.ndarray | None) -> tuple[list, np.ndarray | None]:
+    """Each customer's 12-month sales as a percentile among the run's customers: the share of
+    the others whose sales are strictly lower (0 = lowest, 100 = above all others), as raw
+    values and as floats (None: fewer than two customers, every value None). ``amounts``:
+    ``sales_floats(sales)``."""
+    others = len(sales) - 1
+    if others < 1:
+        return [None] * len(sales), None
+    if amounts is None:  # compared as decimals
+        amounts = np.array(sales, dtype=object)
+    lower = np.searchsorted(np.sort(amounts), amounts, side="left")
+    # the percentile in hundredths, rounded half up (exact: whole numbers)
+    percentiles = (2 * lower * 10000 + others) // (2 * others)
+    decimals: dict[int, Decimal] = {}
+    found = []
+    for value in percentiles.tolist():
+        decimal_value = decimals.get(value)
+        if decimal_value is None:
+            decimal_value = decimals[value] = Decimal(value).scaleb(-2)
+        found.append(decimal_value)
+    return found, percentiles.astype(np.float64) / 100
 
 
 def _same(value):
@@ -550,56 +657,54 @@ class _Memo(dict):
         return found
 
 
+def _rows_at(rows: list[tuple], at: np.ndarray, positions: list[int]) -> dict[int, tuple]:
+    """The rows of ``rows`` (at the customers' positions ``at``) of the customers at
+    ``positions``, by position."""
+    row_of = np.full(len(at) and int(at.max()) + 1, -1, dtype=np.int64)
+    row_of[at] = np.arange(len(at))
+    found = {}
+    for position in positions:
+        index = int(row_of[position]) if position < len(row_of) else -1
+        if index >= 0:
+            found[position] = rows[index]
+    return found
+
+
 def _exact_values(
     exact,
     derived,
     columns,
+    floats,
     archive,
     invoices,
     invoice_at,
     settlements,
     settlement_at,
     receipts,
+    receipt_at,
     convert,
     money,
 ) -> None:
     """The raw values at ``exact`` (positions) that the floats could not round for sure,
-    from the decimals (``derived_values``)."""
-    invoice_of = dict(zip(invoice_at.tolist(), invoices, strict=True))
-    settlement_of = dict(zip(settlement_at.tolist(), settlements, strict=True))
-    received_of = dict(receipts)
+    from the decimals (``derived_values``), into ``columns`` and (as floats) ``floats``."""
+    invoice_of = _rows_at(invoices, invoice_at, exact)
+    settlement_of = _rows_at(settlements, settlement_at, exact)
+    received_of = _rows_at(receipts, receipt_at, exact)
     for position in exact:
-        pk, *_archive, credit_limit = archive[position]
+        *_archive, credit_limit = archive[position]
         invoice = invoice_of.get(position)
         settlement = settlement_of.get(position)
-        received = received_of.get(pk)
+        received = received_of.get(position)
+        received = None if received is None else received[1]
         values = derived_values(
             None if invoice is None else tuple(map(convert, invoice[3:])),
             _NO_SETTLEMENT if settlement is None else tuple(map(convert, settlement[1:])),
             None if received is None else convert(received),
             money(credit_limit),
         )
-        for column, (_cents, how), value in zip(columns, derived, values, strict=True):
+        for column, column_floats, (_cents, how), value in zip(
+            columns, floats, derived, values, strict=True
+        ):
             if how[position] == EXACT:
                 column[position] = value
-
-
-def sales_percentiles(facts: dict[int, Facts]) -> None:
-    """Each customer's 12-month sales as a percentile among the run's customers: the share of
-    the others whose sales are strictly lower (0 = lowest, 100 = above all others)."""
-    others = len(facts) - 1
-    if others < 1:
-        return
-    amounts = sales_floats([fact.sales_12m for fact in facts.values()])
-    if amounts is None:  # compared as decimals
-        amounts = np.array([fact.sales_12m for fact in facts.values()], dtype=object)
-    lower = np.searchsorted(np.sort(amounts), amounts, side="left")
-    # the percentile in hundredths, rounded half up (exact: whole numbers)
-    percentiles = (2 * lower * 10000 + others) // (2 * others)
-    key = ComputedKey.SALES_PERCENTILE.value
-    decimals: dict[int, Decimal] = {}
-    for fact, value in zip(facts.values(), percentiles.tolist(), strict=True):
-        found = decimals.get(value)
-        if found is None:
-            found = decimals[value] = Decimal(value).scaleb(-2)
-        fact.values[key] = found
+                column_floats[position] = np.nan if value is None else float(value)

@@ -2,10 +2,15 @@
 (``CustomerEvaluation.indicators``; decision 0010).
 
 The column holds a list in the scorecard's order (dimension, then indicator), one entry per
-indicator: ``[indicator id, raw value, score, effective weight, explanation]``, numbers as JSON
-numbers written from exact decimals (``null``: insufficient data) and read back as decimals
-(``ExactDecoder``). Positional entries rather than objects: the keys would be about a third
-of the column, written ~17 times per customer.
+indicator: ``[indicator id, raw value, score, effective weight]``, numbers as JSON numbers
+written from exact decimals (``null``: insufficient data) and read back as decimals
+(``ExactDecoder``), and a fifth item, the explanation's text, only where the entry's numbers
+do not say it all: a manual rating names the day it was given. Every other explanation —
+"title: raw value → score", or "insufficient data: …" — is a function of the entry's numbers,
+its indicator and the version's "insufficient data" setting, and is written out when the entry
+is read (``explanation_text``), in the reader's language (decision 0014; runs written before
+it keep a stored explanation in every entry, read as stored). Positional entries rather than
+objects: the keys would be about a third of the column, written ~17 times per customer.
 
 A run writes the JSON text itself (``entry_head`` / ``entry_tail`` around the weight, built
 once per distinct value); the readers get ``IndicatorResultRow`` objects, whose attributes are
@@ -19,6 +24,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext as _
+
+from kehu.evaluation.choices import IndicatorSource, InsufficientData
 
 
 class ExactDecoder(json.JSONDecoder):
@@ -67,9 +75,37 @@ def entry_head(indicator_id: int, raw: Decimal | None, score: Decimal | None) ->
     return f"[{indicator_id},{number_text(raw)},{number_text(score)},"
 
 
-def entry_tail(explanation: str) -> str:
-    """The JSON text of an entry after its weight."""
+def entry_tail(explanation: str | None = None) -> str:
+    """The JSON text of an entry after its weight: the explanation, if it is stored."""
+    if explanation is None:
+        return "]"
     return "," + json.dumps(explanation, ensure_ascii=False) + "]"
+
+
+def insufficient_text(neutral: bool) -> str:
+    """What insufficient data does to an indicator under the version's setting."""
+    if neutral:
+        return _("insufficient data: counted as neutral (50)")
+    return _("insufficient data: left out, the other weights re-normalised")
+
+
+def _shown(value: Decimal | int) -> str:
+    return str(value) if isinstance(value, int) else f"{value:f}"
+
+
+def explanation_text(indicator, raw, score, neutral: bool) -> str:
+    """The explanation of an entry stored without one, from its numbers: "title: raw value →
+    score" (a computed indicator), or what insufficient data does ("no rating" for a manual
+    indicator). ``raw`` and ``score`` as read from the column (None: no data)."""
+    if indicator.source == IndicatorSource.MANUAL:
+        subject = _("no rating") if raw is None else _shown(raw)
+    else:
+        subject = indicator.get_computed_key_display()
+    if score is None:
+        return f"{subject} — {insufficient_text(neutral)}"
+    if raw is None:
+        return f"{subject} → {_shown(score)}"
+    return f"{subject}: {_shown(raw)} → {_shown(score)}"
 
 
 # The places the readers have always seen (those of the table the entries replaced): raw
@@ -95,15 +131,25 @@ class IndicatorResultRow:
     explanation: str
 
 
-def result_rows(entries: list, indicators: dict) -> list[IndicatorResultRow]:
-    """The stored ``entries`` as rows, their indicators looked up in ``indicators`` (by id)."""
-    return [
-        IndicatorResultRow(
-            indicator=indicators[pk],
-            raw_value=_decimal(raw, RAW_PLACES),
-            score=_decimal(score, SCORE_PLACES),
-            weight=_decimal(weight, SCORE_PLACES),
-            explanation=explanation,
+def result_rows(entries: list, indicators: dict, neutral: bool) -> list[IndicatorResultRow]:
+    """The stored ``entries`` as rows, their indicators looked up in ``indicators`` (by id);
+    ``neutral``: the run's version counts insufficient data as neutral."""
+    rows = []
+    for pk, raw, score, weight, *stored in entries:
+        indicator = indicators[pk]
+        rows.append(
+            IndicatorResultRow(
+                indicator=indicator,
+                raw_value=_decimal(raw, RAW_PLACES),
+                score=_decimal(score, SCORE_PLACES),
+                weight=_decimal(weight, SCORE_PLACES),
+                explanation=(
+                    stored[0] if stored else explanation_text(indicator, raw, score, neutral)
+                ),
+            )
         )
-        for pk, raw, score, weight, explanation in entries
-    ]
+    return rows
+
+
+def version_neutral(version) -> bool:
+    return version.insufficient_data == InsufficientData.NEUTRAL

@@ -9,6 +9,7 @@
   value and ``n`` is their number. Customers without an invoice in 12 months are "inactive".
 """
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 import numpy as np
@@ -37,24 +38,43 @@ def abc_classes(sales: dict[int, Decimal]) -> dict[int, str]:
     """``abc_classes_one_by_one``, over arrays: the running shares as floats, the decimals'
     own sums whenever a share comes near a class boundary."""
     pks = np.fromiter(sales, dtype=np.int64, count=len(sales))
-    amounts = sales_floats(sales.values())
-    if amounts is None or not len(pks):
+    found = _abc_over_floats(pks, sales_floats(sales.values()))
+    if found is None:
         return abc_classes_one_by_one(sales)
+    return dict(zip(pks.tolist(), found, strict=True))
+
+
+def abc_classes_in_order(sales: Sequence[Decimal], floats: np.ndarray | None) -> list[str]:
+    """``abc_classes`` of customers given in the order of their primary keys (equal sales
+    are ordered by it), as a list in that order. ``floats``: ``sales_floats(sales)``."""
+    found = _abc_over_floats(np.arange(len(sales), dtype=np.int64), floats)
+    if found is None:
+        return list(abc_classes_one_by_one(dict(enumerate(sales))).values())
+    return found
+
+
+def _abc_over_floats(keys: np.ndarray, amounts: np.ndarray | None) -> list[str] | None:
+    """The ABC class of each amount (in the order given; ``keys`` order equal amounts), or
+    None when the floats cannot tell (too large, or a share near a boundary)."""
+    if amounts is None or not len(keys):
+        return None
     total = amounts.sum()
     if total <= _NEAR * np.abs(amounts).max():  # no sales, or a total the floats cannot tell
-        return abc_classes_one_by_one(sales)
-    order = np.lexsort((pks, -amounts))
+        return None
+    order = np.lexsort((keys, -amounts))
     ordered = amounts[order]
     shares_before = (np.cumsum(ordered) - ordered) * 100 / total
     for boundary in (float(A_SHARE), float(B_SHARE)):
         if (np.abs(shares_before - boundary) < _NEAR).any():
-            return abc_classes_one_by_one(sales)
+            return None
     names = np.array([AbcClass.A.value, AbcClass.B.value, AbcClass.C.value], dtype=object)
     index = np.where(
         shares_before < float(A_SHARE), 0, np.where(shares_before < float(B_SHARE), 1, 2)
     )
     index[ordered <= 0] = 2
-    return dict(zip(pks[order].tolist(), names[index].tolist(), strict=True))
+    classes = np.empty(len(keys), dtype=object)
+    classes[order] = names[index]
+    return classes.tolist()
 
 
 def abc_classes_one_by_one(sales: dict[int, Decimal]) -> dict[int, str]:
@@ -109,22 +129,43 @@ def rfm_scores(
     recency: dict[int, int | None], frequency: dict[int, int], sales: dict[int, Decimal]
 ) -> dict[int, tuple[int | None, int | None, int | None, str]]:
     """(R, F, M, segment) per customer."""
-    active = [pk for pk, count in frequency.items() if count > 0 and recency.get(pk) is not None]
-    result = dict.fromkeys(frequency, (None, None, None, RfmSegment.INACTIVE.value))
-    if not active:
-        return result
-    amounts = sales_floats([sales[pk] for pk in active])
+    pks = list(frequency)
+    days = [recency.get(pk) for pk in pks]
+    r, f, m, segments = rfm_scores_in_order(
+        np.array([np.nan if day is None else float(day) for day in days], dtype=np.float64),
+        np.array([frequency[pk] for pk in pks], dtype=np.int64),
+        [sales.get(pk) for pk in pks],
+        None,
+    )
+    return dict(zip(pks, zip(r, f, m, segments, strict=True), strict=True))
+
+
+def rfm_scores_in_order(
+    recency: np.ndarray, frequency: np.ndarray, sales: Sequence[Decimal | None], floats
+) -> tuple[list, list, list, list]:
+    """``rfm_scores`` of customers given as columns (``recency``: days as floats, NaN: no
+    invoice; ``frequency``: invoices in 12 months; ``sales`` and, if known for all, their
+    ``sales_floats``): the R, F and M scores (None: inactive) and the segments, as lists."""
+    count = len(frequency)
+    active = np.flatnonzero((frequency > 0) & ~np.isnan(recency))
+    r_found, f_found, m_found = [None] * count, [None] * count, [None] * count
+    segments = [RfmSegment.INACTIVE.value] * count
+    if not len(active):
+        return r_found, f_found, m_found, segments
+    positions = active.tolist()
+    amounts = None if floats is None else floats[active]
+    if amounts is None:
+        amounts = sales_floats([sales[position] for position in positions])
     if amounts is None:  # ranked by the decimals themselves
-        amounts = np.array([sales[pk] for pk in active], dtype=object)
-    r = _rank_scores(np.array([float(recency[pk]) for pk in active]), lower_is_better=True)
-    f = _rank_scores(np.array([frequency[pk] for pk in active]), lower_is_better=False)
-    m = _rank_scores(amounts, lower_is_better=False)
-    segments = {}
-    for pk, scores in zip(
-        active, zip(r.tolist(), f.tolist(), m.tolist(), strict=True), strict=True
-    ):
-        segment = segments.get(scores[:2])
+        amounts = np.array([sales[position] for position in positions], dtype=object)
+    r = _rank_scores(recency[active], lower_is_better=True).tolist()
+    f = _rank_scores(frequency[active], lower_is_better=False).tolist()
+    m = _rank_scores(amounts, lower_is_better=False).tolist()
+    named = {}
+    for position, r_score, f_score, m_score in zip(positions, r, f, m, strict=True):
+        r_found[position], f_found[position], m_found[position] = r_score, f_score, m_score
+        segment = named.get((r_score, f_score))
         if segment is None:
-            segment = segments[scores[:2]] = rfm_segment(*scores[:2])
-        result[pk] = (*scores, segment)
-    return result
+            segment = named[r_score, f_score] = rfm_segment(r_score, f_score)
+        segments[position] = segment
+    return r_found, f_found, m_found, segments

@@ -12,7 +12,7 @@ from kehu.evaluation.models import (
     ManualRating,
     Scorecard,
 )
-from kehu.evaluation.results import IndicatorResultRow, result_rows
+from kehu.evaluation.results import IndicatorResultRow, result_rows, version_neutral
 
 
 def scorecards() -> QuerySet:
@@ -38,10 +38,13 @@ def indicator_results(evaluation: CustomerEvaluation) -> list[IndicatorResultRow
     """Every indicator of ``evaluation`` (raw value, score, effective weight, explanation) in
     the scorecard's order, its indicator and dimension read from the run's version in one
     query. (``evaluation`` was read through the reader's data scope.)"""
-    indicators = Indicator.objects.filter(version__runs=evaluation.run_id).select_related(
-        "dimension"
+    indicators = list(
+        Indicator.objects.filter(version__runs=evaluation.run_id).select_related(
+            "dimension", "version"
+        )
     )
-    return result_rows(evaluation.indicators, {i.pk: i for i in indicators})
+    neutral = bool(indicators) and version_neutral(indicators[0].version)
+    return result_rows(evaluation.indicators, {i.pk: i for i in indicators}, neutral)
 
 
 def ratings_visible_to(user) -> QuerySet:

@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kehu.accounts.services import user_create
 from kehu.customers.services import saved_query_create
+from kehu.evaluation.choices import ComputedKey, IndicatorSource
 from kehu.evaluation.models import CustomerEvaluation, EvaluationRun
 from kehu.evaluation.selectors import indicator_results
 from kehu.evaluation.services import (
@@ -234,5 +235,52 @@ def test_each_result_s_indicators_column_is_the_json_the_run_meant():
         entries = json.loads(texts[result.pk], parse_float=Decimal)
         shown = indicator_results(result)
         assert [entry[0] for entry in entries] == [row.indicator.pk for row in shown]
-        assert [entry[4] for entry in entries] == [row.explanation for row in shown]
-        assert all(len(entry) == 5 for entry in entries)
+        for entry, row in zip(entries, shown, strict=True):
+            if row.indicator.source == IndicatorSource.MANUAL and entry[1] is not None:
+                # a rating's explanation names its day: stored as written
+                assert len(entry) == 5
+                assert entry[4] == row.explanation
+            else:
+                # the others follow from the numbers (decision 0014)
+                assert len(entry) == 4
+
+
+def test_an_explanation_follows_from_the_numbers_in_the_reader_s_language():
+    # Decision 0014: "title: raw value → score" is not stored; it is written out when read.
+    example_build()
+    with translation.override("zh-hans"):
+        run = evaluation_run(actor=None, as_of=AS_OF)
+    result = CustomerEvaluation.objects.get(run=run, customer__code="E2")
+    shown = {}
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            row = next(r for r in indicator_results(result) if r.indicator.key == "days_overdue")
+            title = str(ComputedKey.DAYS_OVERDUE.label)
+            shown[language] = row.explanation
+            assert row.explanation == f"{title}: 74.33 → 13.06"
+    assert shown["en"] == "average days overdue, amount-weighted: 74.33 → 13.06"
+    assert shown["zh-hans"] != shown["en"]
+
+
+def test_an_explanation_stored_in_the_entry_is_shown_as_stored():
+    # Runs written before decision 0014 stored every explanation; a rating's is still stored.
+    example_build()
+    run = evaluation_run(actor=None, as_of=AS_OF)
+    result = CustomerEvaluation.objects.get(run=run, customer__code="E2")
+    first = result.indicators[0]
+    text = {"postgresql": "indicators::text", "sqlite": "indicators"}[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {text} FROM evaluation_customerevaluation WHERE id = %s",  # noqa: S608
+            [result.pk],
+        )
+        stored = cursor.fetchone()[0]
+        end = stored.index("]")  # the end of the first entry
+        cursor.execute(
+            "UPDATE evaluation_customerevaluation SET indicators = %s WHERE id = %s",
+            [stored[:end] + ',"as the run wrote it"' + stored[end:], result.pk],
+        )
+    result.refresh_from_db()
+    rows = indicator_results(result)
+    assert rows[0].explanation == "as the run wrote it"
+    assert rows[0].raw_value == Decimal(first[1]).quantize(Decimal("0.000001"))

@@ -6,7 +6,13 @@ from decimal import Decimal
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from kehu.evaluation.segments import abc_classes, abc_classes_one_by_one, rfm_scores
+from kehu.evaluation.segments import (
+    abc_classes,
+    abc_classes_in_order,
+    abc_classes_one_by_one,
+    rfm_scores,
+    sales_floats,
+)
 
 # sales to the cent, with many ties and zeros
 amounts = st.one_of(
@@ -21,6 +27,16 @@ amounts = st.one_of(
 @settings(max_examples=300, deadline=None)
 def test_abc_classes_are_those_of_the_exact_shares(sales):
     assert abc_classes(sales) == abc_classes_one_by_one(sales)
+
+
+@example(sales=[Decimal("5"), Decimal("80"), Decimal("15")])
+@example(sales=[Decimal("40"), Decimal("40"), Decimal("15"), Decimal("5")])  # a tie at 80 %
+@given(sales=st.lists(amounts, min_size=1))
+@settings(max_examples=200, deadline=None)
+def test_abc_classes_of_a_column_are_those_of_the_exact_shares(sales):
+    """Customers given in the order of their keys: equal sales ordered by that order."""
+    exact = abc_classes_one_by_one(dict(enumerate(sales)))
+    assert abc_classes_in_order(sales, sales_floats(sales)) == [exact[i] for i in range(len(sales))]
 
 
 def _rank(value, values, *, lower_is_better):

@@ -58,7 +58,9 @@ def column_into_rows(apps, schema_editor):
     batch = []
     evaluations = CustomerEvaluation.objects.exclude(indicators=[]).values_list("pk", "indicators")
     for evaluation_id, entries in evaluations.iterator(2000):
-        for indicator_id, raw, score, weight, explanation in entries:
+        # entries since decision 0014 store an explanation only when the numbers do not say it
+        for indicator_id, raw, score, weight, *explanation in entries:
+            explanation = explanation[0] if explanation else ""
             batch.append(
                 IndicatorResult(
                     evaluation_id=evaluation_id,

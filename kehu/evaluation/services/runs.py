@@ -1,12 +1,15 @@
 """Evaluation runs (SPEC §6): score every customer of a scope as of a date, set-based.
 
-The raw values come from a handful of grouped queries (``indicators.facts_computed``); the
-scores, dimension scores, totals and grades are computed for every customer at once over numpy
-arrays (``_Scorer``, with ``kehu.evaluation.scoring_arrays``: the numbers of
-``kehu.evaluation.scoring``, exactly; decision 0012), as are the ABC classes and RFM segments
-(``kehu.evaluation.segments``); the results are written with bulk inserts (``executemany`` /
-``COPY``), in chunks, one row per customer (its indicators in one JSON column, kept as text:
-decisions 0010 and 0011), each row's JSON text joined as it is copied. No query runs per
+The raw values come from a handful of grouped queries (``indicators.facts_computed``), as
+columns (``indicators.Computed``: per computed key the customers' raw values, and their floats);
+the scores, dimension scores, totals and grades are computed for every customer at once over
+numpy arrays (``_Scorer``, with ``kehu.evaluation.scoring_arrays``: the numbers of
+``kehu.evaluation.scoring``, exactly; decision 0012), a column per indicator, each told apart
+into its distinct raw values by their floats; so are the ABC classes and RFM segments
+(``kehu.evaluation.segments``, over the sales and recency columns). The results are written
+with bulk inserts (``executemany`` / ``COPY``), in chunks, one row per customer zipped from
+those columns (its indicators in one JSON column, kept as text: decisions 0010 and 0011), each
+row's JSON text joined as it is copied; nothing is looked up per customer. No query runs per
 customer. Python's cyclic garbage collector is off meanwhile
 (``kehu.core.collection.collections_paused``): the run's many small objects have no cycles
 to find."""
@@ -28,8 +31,8 @@ from kehu.core.bulk import large_aggregation_settings, rows_insert
 from kehu.core.collection import collections_paused
 from kehu.customers.models import Customer, SavedQuery
 from kehu.customers.selectors import customers_visible_to
-from kehu.evaluation.choices import IndicatorSource, InsufficientData, RunStatus
-from kehu.evaluation.indicators import Facts, facts_computed, round_raw
+from kehu.evaluation.choices import ComputedKey, IndicatorSource, InsufficientData, RunStatus
+from kehu.evaluation.indicators import Computed, facts_computed, raw_column
 from kehu.evaluation.models import (
     CustomerEvaluation,
     EvaluationRun,
@@ -37,7 +40,7 @@ from kehu.evaluation.models import (
     Scorecard,
     ScorecardVersion,
 )
-from kehu.evaluation.results import entry_head, entry_tail, number_text
+from kehu.evaluation.results import entry_head, entry_tail, insufficient_text, number_text
 from kehu.evaluation.scoring import ZERO, Weighted, rule_points, weighted_average
 from kehu.evaluation.scoring_arrays import (
     MISSING,
@@ -47,7 +50,7 @@ from kehu.evaluation.scoring_arrays import (
     scores_of,
     weighted_averages,
 )
-from kehu.evaluation.segments import abc_classes, rfm_scores
+from kehu.evaluation.segments import abc_classes_in_order, rfm_scores_in_order
 from kehu.evaluation.services.scorecards import scorecard_default, version_current
 
 CHUNK = 5000
@@ -120,64 +123,55 @@ class _Scorer:
         ]
         self.points = {i.pk: rule_points(i.rule) for i in indicators}
         self.bands = [(band.grade, band.min_total) for band in version.grades.all()]
-        self.left_out = _("insufficient data: left out, the other weights re-normalised")
-        self.neutral_text = _("insufficient data: counted as neutral (50)")
-        self.no_rating = _("no rating")
+        self.insufficient = insufficient_text(self.neutral)
         self.rated = _("rated %(rating)s of 5 on %(date)s")
-        self.titles = {i.pk: i.get_computed_key_display() for i in indicators if i.computed_key}
-        # each title as the start of an entry's JSON tail (``entry_tail`` without the end)
-        self.title_texts = {pk: entry_tail(title)[:-2] for pk, title in self.titles.items()}
         self.dimension_weights = [dim.weight for dim in self.dimensions]
         self.dimension_keys = [dim.key for dim in self.dimensions]
 
     def _texts(self, indicator: Indicator, key, score: Decimal | None) -> tuple[str, str]:
         """The JSON text of an entry before its weight and after it, for an indicator's raw
-        value (or a manual indicator's (rating, rated on); None: no data) and its score."""
+        value (or a manual indicator's (rating, rated on); None: no data) and its score. Only
+        a manual rating's explanation is stored (it names the day of the rating); the others
+        follow from the entry's numbers (``results.explanation_text``)."""
         pk = indicator.pk
-        if key is not None and indicator.source != IndicatorSource.MANUAL:
-            # the common case: "title: raw → score" after the title's JSON text made once
-            # (numbers need no escaping)
-            raw_text, score_text = f"{key:f}", f"{score:f}"
-            return (
-                f"[{pk},{raw_text},{score_text},",
-                f'{self.title_texts[pk]}: {raw_text} → {score_text}"]',
-            )
-        manual = indicator.source == IndicatorSource.MANUAL
+        if indicator.source != IndicatorSource.MANUAL:
+            return entry_head(pk, key, score), entry_tail()
         if key is None:
-            raw, text = None, self.no_rating if manual else self.titles[pk]
-        else:
-            raw = Decimal(key[0])
-            text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
+            return entry_head(pk, None, score), entry_tail()
+        text = self.rated % {"rating": key[0], "date": key[1].isoformat()}
         if score is None:
-            explanation = f"{text} — {self.neutral_text if self.neutral else self.left_out}"
+            explanation = f"{text} — {self.insufficient}"
         else:
             explanation = f"{text} → {_fmt(score)}"
-        return entry_head(pk, raw, score), entry_tail(explanation)
+        return entry_head(pk, Decimal(key[0]), score), entry_tail(explanation)
 
-    def _indicator(
-        self, indicator: Indicator, facts: list[Facts], values: list, rated: list
-    ) -> tuple:
+    def _indicator(self, indicator: Indicator, facts: Computed) -> tuple:
         """Each customer's key for ``indicator`` as an index into its distinct keys (array),
         and per distinct key: the score (hundredths, ``MISSING``: no data) and the entry's
-        texts before and after the weight. ``values``: each customer's raw values, ``rated``:
-        the positions of the customers with manual ratings."""
+        texts before and after the weight."""
         if indicator.source == IndicatorSource.MANUAL:
             name = indicator.key
             # (rating, rated on) of the customers with ratings; the others have none
             distinct: dict = {None: 0}
-            codes = np.zeros(len(values), np.int64)
-            for index in rated:
-                rating = facts[index].ratings.get(name)
+            codes = np.zeros(len(facts), np.int64)
+            for position, ratings in sorted(facts.ratings.items()):
+                rating = ratings.get(name)
                 if rating is not None:
-                    codes[index] = distinct.setdefault((rating[0], rating[2]), len(distinct))
+                    codes[position] = distinct.setdefault((rating[0], rating[2]), len(distinct))
             present = list(distinct)[1:]
             scores = scores_of(
                 np.array([key[0] * 100 for key in present], np.int64), self.points[indicator.pk]
             ).tolist()
-            scored = dict(zip(present, scores, strict=True))
-            return (codes, *self._entries(indicator, list(distinct), scored))
-        keys = list(map(dict.get, values, repeat(indicator.computed_key)))
-        coded = _distinct_raw_values(keys)
+            return (codes, *self._entries(indicator, list(distinct), [MISSING, *scores]))
+        name = indicator.computed_key
+        keys = facts.values.get(name)
+        if keys is None:
+            keys = [None] * len(facts)
+        floats = facts.floats.get(name)
+        if floats is None:
+            coded = _distinct_raw_values(keys)
+        else:
+            coded = _distinct_floats(floats.copy(), keys)
         if coded is None:  # values too large for floats: told apart as decimals
             distinct = {}
             codes = np.array([distinct.setdefault(key, len(distinct)) for key in keys], np.int64)
@@ -185,19 +179,22 @@ class _Scorer:
         else:
             codes, distinct = coded
         present = [key for key in distinct if key is not None]
-        scores = scores_of(
-            np.array([hundredths(key) for key in present], np.int64), self.points[indicator.pk]
-        ).tolist()
-        scored = dict(zip(present, scores, strict=True))
-        return (codes, *self._entries(indicator, distinct, scored))
+        found = iter(
+            scores_of(
+                np.array([hundredths(key) for key in present], np.int64),
+                self.points[indicator.pk],
+            ).tolist()
+        )
+        scores = [MISSING if key is None else next(found) for key in distinct]
+        return (codes, *self._entries(indicator, distinct, scores))
 
-    def _entries(self, indicator: Indicator, distinct: list, scored: dict) -> tuple:
-        """Per distinct key: its score (hundredths, ``MISSING``: no data) as an array, and the
-        texts of its entry before and after the weight."""
+    def _entries(self, indicator: Indicator, distinct: list, scored: list) -> tuple:
+        """Per distinct key: its score (hundredths, ``MISSING``: no data; ``scored``: in the
+        order of ``distinct``) as an array, and the texts of its entry before and after the
+        weight."""
         decimals = HUNDREDTHS_DECIMALS
         scores, heads, tails = [], [], []
-        for key in distinct:
-            score = scored.get(key, MISSING)
+        for key, score in zip(distinct, scored, strict=True):
             head, tail = self._texts(indicator, key, decimals[score])
             scores.append(score)
             heads.append(head)
@@ -221,14 +218,13 @@ class _Scorer:
             shares.append([number_text(share) for share in found])
         return index, shares
 
-    def scores(self, facts: list[Facts]) -> "Scores":
-        """The dimension scores, totals, grades and indicator results of each of ``facts``."""
+    def scores(self, facts: Computed) -> "Scores":
+        """The dimension scores, totals, grades and indicator results of each customer of
+        ``facts``, in its order."""
         dimension_scores, entries = [], []
-        values = [f.values for f in facts]
-        rated = [index for index, f in enumerate(facts) if f.ratings]
         for indicators in self.by_dimension:
             weights = [i.weight for i in indicators]
-            columns = [self._indicator(i, facts, values, rated) for i in indicators]
+            columns = [self._indicator(i, facts) for i in indicators]
             matrix = np.column_stack([table[codes] for codes, table, _h, _t in columns])
             dimension_scores.append(weighted_averages(matrix, weights, neutral=self.neutral))
             pattern_index, shares = self._shares(weights, missing_patterns(matrix))
@@ -248,8 +244,8 @@ class _Scorer:
         dimensions = np.column_stack(dimension_scores)
         totals = weighted_averages(dimensions, self.dimension_weights, neutral=self.neutral)
         return Scores(
-            dimensions=[HUNDREDTHS_DECIMALS[column] for column in dimension_scores],
-            totals=HUNDREDTHS_DECIMALS[totals],
+            dimensions=[HUNDREDTHS_WRITTEN[column] for column in dimension_scores],
+            totals=HUNDREDTHS_WRITTEN[totals],
             grades=grades_of(totals, self.bands),
             entries=np.column_stack(entries),
         )
@@ -263,7 +259,19 @@ _FLOAT_EXACT = 10**13
 def _distinct_raw_values(keys: list) -> tuple[np.ndarray, list] | None:
     """Each of ``keys`` (raw values to the cent, None: no data) as an index into the distinct
     keys, and those keys; None when a value is too large to be told apart by its float."""
-    floats = np.array(keys, dtype=np.float64)  # None: NaN
+    # Each distinct object made a float once: the raw values of a column are shared
+    # decimals (``indicators``' memos make each distinct value once), and a decimal's float
+    # is slow to make.
+    objects = {id(key): key for key in keys}
+    float_of = dict(
+        zip(objects, np.array(list(objects.values()), dtype=np.float64).tolist(), strict=True)
+    )
+    floats = np.array(list(map(float_of.__getitem__, map(id, keys))), dtype=np.float64)
+    return _distinct_floats(floats, keys)
+
+
+def _distinct_floats(floats: np.ndarray, keys: list) -> tuple[np.ndarray, list] | None:
+    """``_distinct_raw_values`` of ``keys`` given their floats (NaN: None; changed here)."""
     finite = np.isfinite(floats)
     if finite.any() and np.abs(floats[finite]).max() >= _FLOAT_EXACT:
         return None
@@ -284,13 +292,21 @@ def _hundredths_decimals() -> np.ndarray:
 
 
 HUNDREDTHS_DECIMALS = _hundredths_decimals()
+# The same scores as the numbers written into the results' columns: floats, each the nearest
+# to its hundredths, whose shortest text (``repr``, what COPY sends) is that decimal, and which
+# SQLite stores as it would store the decimal's text (a REAL, or an INTEGER when whole) —
+# without a decimal made into text and parsed again for every value of every row.
+HUNDREDTHS_WRITTEN = np.empty(10002, dtype=object)
+HUNDREDTHS_WRITTEN[:10001] = [value / 100 for value in range(10001)]
+HUNDREDTHS_WRITTEN[MISSING] = None
 
 
 @dataclass
 class Scores:
     """A run's scores, customer by customer in the order of the facts scored: each
-    dimension's scores (in the version's order) and the totals as decimals (None: no data),
-    the grades, and the JSON text of each indicator result (customers × indicators)."""
+    dimension's scores (in the version's order) and the totals as they are written
+    (``HUNDREDTHS_WRITTEN``; None: no data), the grades, and the JSON text of each indicator
+    result (customers × indicators)."""
 
     dimensions: list[np.ndarray]
     totals: np.ndarray
@@ -349,46 +365,40 @@ def _commit_without_waiting() -> None:
         cursor.execute("SET LOCAL synchronous_commit = off")
 
 
-def _results_write(run: EvaluationRun, scorer: _Scorer, facts: dict, progress) -> None:
+def _results_write(run: EvaluationRun, scorer: _Scorer, facts: Computed, progress) -> None:
     """Every customer's result with its indicators (one JSON column), in bulk
-    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers). The rows are
-    made as they are written: on PostgreSQL the server reads a chunk's ``COPY`` data while
-    the next rows are scored."""
-    sales = {pk: f.sales_12m for pk, f in facts.items()}
-    abc = abc_classes(sales)
-    rfm = rfm_scores(
-        {pk: f.values.get("recency_days") for pk, f in facts.items()},
-        {pk: f.invoices_12m for pk, f in facts.items()},
-        sales,
+    (``rows_insert``: one ``executemany`` / ``COPY`` per chunk of customers). Every column is
+    made for all customers at once; the rows are zipped from them as they are written: on
+    PostgreSQL the server reads a chunk's ``COPY`` data while the next rows are scored."""
+    abc = abc_classes_in_order(facts.sales_12m, facts.sales_floats)
+    rfm = rfm_scores_in_order(
+        facts.floats[ComputedKey.RECENCY_DAYS.value],
+        facts.invoices_12m,
+        facts.sales_12m,
+        facts.sales_floats,
     )
-    run_id = run.pk
-    pks = list(facts)
-    scores = scorer.scores(list(facts.values()))
+    sales = raw_column(facts.sales_12m)
+    scores = scorer.scores(facts)
     # the dimensions' columns in the version's order
     dimensions = [scores.dimensions[scorer.dimension_keys.index(name)] for name in DIMENSION_FIELDS]
-
-    def rows(start, stop):
-        for pk, *figures, indicators in zip(
-            pks[start:stop],
-            *[column[start:stop].tolist() for column in dimensions],
-            scores.totals[start:stop].tolist(),
-            scores.grades[start:stop].tolist(),
-            scores.texts(start, stop),
-            strict=True,
-        ):
-            fact = facts[pk]
-            yield (
-                run_id,
-                pk,
-                *figures,
-                round_raw(fact.sales_12m),
-                abc[pk],
-                *rfm[pk],
-                indicators,
-            )
-
+    columns = [
+        facts.pks,
+        *[column.tolist() for column in dimensions],
+        scores.totals.tolist(),
+        scores.grades.tolist(),
+        sales,
+        abc,
+        *rfm,
+    ]
     total = len(facts)
     for start in range(0, total, CHUNK):
-        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows(start, start + CHUNK))
+        stop = min(start + CHUNK, total)
+        rows = zip(
+            repeat(run.pk, stop - start),
+            *[column[start:stop] for column in columns],
+            scores.texts(start, stop),
+            strict=True,
+        )
+        rows_insert(CustomerEvaluation, RESULT_COLUMNS, rows)
         if progress is not None:
-            progress(min(start + CHUNK, total), total)
+            progress(stop, total)
